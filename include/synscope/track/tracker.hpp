@@ -1,0 +1,49 @@
+#pragma once
+/// ConnTracker: Zeek-compatible connection state machine. No I/O; records go to a sink callback.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "synscope/track/conn.hpp"
+
+namespace synscope::track {
+
+struct TrackerOptions {
+  std::int64_t attempt_timeout_ns = 5'000'000'000;      ///< Zeek tcp_attempt_delay
+  std::int64_t close_timeout_ns = 5'000'000'000;        ///< Zeek tcp_close_delay
+  std::int64_t reset_timeout_ns = 5'000'000'000;        ///< Zeek tcp_reset_delay
+  std::int64_t partial_close_timeout_ns = 3'000'000'000;  ///< Zeek tcp_partial_close_delay
+  std::int64_t inactivity_timeout_ns = 300'000'000'000; ///< Zeek tcp_inactivity_timeout (5 min)
+  std::int64_t udp_inactivity_timeout_ns = 60'000'000'000;   ///< Zeek udp_inactivity_timeout (1 min)
+  std::int64_t icmp_inactivity_timeout_ns = 60'000'000'000;  ///< Zeek icmp_inactivity_timeout (1 min)
+  std::size_t max_conns = 1'000'000;                    ///< cap; the oldest idle connection is evicted
+  bool ignore_bad_checksums = true;  ///< false = Zeek's default: skip bad-checksum packets and log C/c
+};
+
+using RecordSink = std::function<void(const ConnRecord&)>;
+
+class ConnTracker {
+ public:
+  ConnTracker(TrackerOptions opts, RecordSink sink);
+  ~ConnTracker();
+  ConnTracker(const ConnTracker&) = delete;
+  ConnTracker& operator=(const ConnTracker&) = delete;
+
+  /// Feeds one packet (in timestamp order). Expires idle connections first (by the packet's time).
+  PacketLabel update(const PacketSummary& pkt);
+  /// Reports every remaining connection (end of input / stop), in start order.
+  void flush(const char* reason = "end-of-input");
+  /// Expires connections idle at `now_ns` (live capture calls this on a timer).
+  void expire(std::int64_t now_ns);
+
+  [[nodiscard]] std::size_t active() const noexcept;
+  [[nodiscard]] std::uint64_t evicted() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace synscope::track

@@ -1,0 +1,42 @@
+// synscope entry point: parse the command line, run the chosen subcommand, map errors to exit codes.
+// This is the only place that turns exceptions into messages.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <system_error>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"synscope: watch TCP handshakes, analyse pcap/pcapng files, ping hosts"};
+  app.set_version_flag("--version", std::string("synscope ") + SYNSCOPE_VERSION);
+  app.require_subcommand(1);
+  app.failure_message(CLI::FailureMessage::help);
+
+  synscope::cli::Runner run;
+  synscope::cli::add_read(app, run);
+  synscope::cli::add_ping(app, run);
+  synscope::cli::add_protocols(app, run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help / --version
+    std::fprintf(stderr, "synscope: %s\n", e.what());
+    std::fprintf(stderr, "Run with --help for usage.\n");
+    return synscope::cli::kExitError;
+  }
+  try {
+    return run ? run() : synscope::cli::kExitError;
+  } catch (const std::system_error& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "synscope: %s\n", e.what());
+    return synscope::cli::kExitError;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "synscope: %s\n", e.what());
+    return synscope::cli::kExitError;
+  }
+}
