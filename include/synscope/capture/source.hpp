@@ -1,0 +1,58 @@
+#pragma once
+/// Capture sources: the only code that talks to libpcap (with the pcap writer).
+/// FileSource reads one or more pcap/pcapng files as one stream merged by timestamp.
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "synscope/core/bytes.hpp"
+
+namespace synscope::capture {
+
+/// One captured record. `bytes` is valid until the next call to next().
+struct RawFrame {
+  std::int64_t ts_ns = 0;       ///< nanoseconds since the epoch (files with µs resolution are scaled)
+  std::uint32_t caplen = 0;
+  std::uint32_t wire_len = 0;
+  std::uint32_t dlt = 0;        ///< link type of this record (pcapng: per interface)
+  std::uint64_t frame_no = 0;   ///< counts every record read from 1, across all files, before filtering
+  std::uint32_t file_index = 0; ///< which input file it came from
+  Bytes bytes;
+};
+
+/// Opening or reading failed in a way that stops everything (not a pcap file, bad BPF, …).
+class CaptureError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct FileOptions {
+  std::string filter;            ///< BPF expression ("" = none), compiled with libpcap per link type
+  std::size_t read_buffer = 1U << 20U;  ///< stdio buffer given to each FILE
+};
+
+class FileSource {
+ public:
+  /// Opens every file (throws CaptureError / std::system_error with a one-line message on failure).
+  FileSource(const std::vector<std::string>& paths, FileOptions opts);
+  ~FileSource();
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+  /// Next record passing the filter, in timestamp order across files. False at the end of all input.
+  bool next(RawFrame& out);
+
+  /// Problems met while reading (truncated last record, read errors), one line each, in order.
+  [[nodiscard]] const std::vector<std::string>& problems() const noexcept;
+  /// Link type of the first file (for messages).
+  [[nodiscard]] std::uint32_t first_dlt() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace synscope::capture
