@@ -79,6 +79,12 @@ struct LinkInfo {
   std::uint16_t sll_pkttype = 0xFFFF;    ///< SLL/SLL2 packet type (0 host, 4 outgoing…); 0xFFFF if none
   std::uint32_t sll_ifindex = 0;         ///< SLL2 interface index
   std::uint8_t header_len = 0;           ///< bytes of link header consumed
+  std::uint16_t sll_hatype = 0;          ///< SLL/SLL2 ARPHRD_ type of the link-layer address
+  std::uint8_t sll_addr_len = 0;         ///< SLL/SLL2 link-layer address length (first 6 bytes in src_mac)
+  std::uint32_t loopback_family = 0;     ///< NULL/LOOP: the AF_ value as read (already byte-order corrected)
+  std::uint8_t mpls_count = 0;           ///< MPLS label stack entries walked (up to kMaxMpls recorded)
+  static constexpr std::size_t kMaxMpls = 4;
+  std::array<std::uint32_t, kMaxMpls> mpls_labels{};  ///< 20-bit labels, outermost first
 };
 
 struct IpInfo {
@@ -98,6 +104,12 @@ struct IpInfo {
   bool is_fragment = false;              ///< MF set or offset != 0 (IPv4) / fragment header present (IPv6)
   std::uint8_t ext_count = 0;            ///< IPv6 extension headers walked
   ChecksumState header_checksum = ChecksumState::kUnknown;  ///< IPv4 only
+  std::uint16_t checksum = 0;            ///< IPv4 header checksum field
+  std::uint16_t checksum_expected = 0;   ///< what the field should hold (valid when header_checksum != kUnknown)
+  std::uint8_t next_header = 0;          ///< IPv6: the fixed header's next-header field (IPv4: = proto)
+  std::uint32_t payload_len = 0;         ///< bytes after the IP header(s) per the (clamped) IP length
+  std::uint32_t frag_id = 0;             ///< IPv4 id / IPv6 fragment header identification
+  Bytes options;                         ///< IPv4 options bytes (captured part)
 };
 
 /// A summary of the TCP options; the raw bytes stay in TcpInfo::options for printing them all in order.
@@ -143,6 +155,7 @@ struct TcpInfo {
   Bytes options;                         ///< raw option bytes (may be shorter than declared if truncated)
   TcpOptionSummary opt;
   ChecksumState checksum_state = ChecksumState::kUnknown;
+  std::uint16_t checksum_expected = 0;   ///< valid when checksum_state != kUnknown
 };
 
 struct UdpInfo {
@@ -151,6 +164,8 @@ struct UdpInfo {
   std::uint16_t length = 0;              ///< UDP length field
   std::uint32_t payload_len = 0;
   ChecksumState checksum_state = ChecksumState::kUnknown;
+  std::uint16_t checksum = 0;
+  std::uint16_t checksum_expected = 0;   ///< valid when checksum_state != kUnknown
 };
 
 /// What an ICMP error quotes: the start of the datagram that caused it.
@@ -185,6 +200,7 @@ struct IcmpInfo {
   std::uint32_t payload_len = 0;         ///< bytes after the 8-byte ICMP header
   QuotedPacket quoted;                   ///< for error messages
   ChecksumState checksum_state = ChecksumState::kUnknown;
+  std::uint16_t checksum_expected = 0;   ///< valid when checksum_state != kUnknown
 };
 
 enum class Transport : std::uint8_t { kNone, kTcp, kUdp, kIcmp, kIcmp6, kOther };
@@ -201,6 +217,8 @@ struct DecodedFrame {
   Bytes payload;                         ///< transport payload bytes actually captured
   Problem problem;
   Anomaly anomalies = Anomaly::kNone;
+  std::uint32_t ip_offset = 0;           ///< offset of the IP header in the frame (valid when has_ip())
+  std::uint32_t l4_offset = 0;           ///< offset of the transport header (valid when transport != kNone)
 
   [[nodiscard]] bool ok() const noexcept { return problem.status == Status::kOk; }
   [[nodiscard]] bool has_ip() const noexcept { return ip.version != 0; }

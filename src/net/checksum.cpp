@@ -1,0 +1,74 @@
+#include "synscope/net/checksum.hpp"
+
+#include <bit>
+#include <cstring>
+
+namespace synscope::net {
+
+namespace {
+
+// RFC 1071 §2(B): the one's-complement sum is independent of byte order, so words are summed in host order
+// and the folded result is swapped to network order once at the end. 64-bit loads are split into two 32-bit
+// halves added to a 64-bit accumulator: no carry is lost for any buffer shorter than 2^32 words.
+std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
+  std::uint64_t acc = 0;
+  while (n >= 32) {
+    std::uint64_t w[4];
+    std::memcpy(w, p, sizeof w);
+    acc += (w[0] & 0xFFFFFFFFU) + (w[0] >> 32U) + (w[1] & 0xFFFFFFFFU) + (w[1] >> 32U);
+    acc += (w[2] & 0xFFFFFFFFU) + (w[2] >> 32U) + (w[3] & 0xFFFFFFFFU) + (w[3] >> 32U);
+    p += 32;
+    n -= 32;
+  }
+  while (n >= 4) {
+    std::uint32_t w = 0;
+    std::memcpy(&w, p, sizeof w);
+    acc += w;
+    p += 4;
+    n -= 4;
+  }
+  if (n >= 2) {
+    std::uint16_t w = 0;
+    std::memcpy(&w, p, sizeof w);
+    acc += w;
+    p += 2;
+    n -= 2;
+  }
+  if (n == 1) {
+    // Odd trailing byte: pad with a zero byte after it (RFC 1071 §4.1), in host word order.
+    const std::byte pad[2] = {*p, std::byte{0}};
+    std::uint16_t w = 0;
+    std::memcpy(&w, pad, sizeof w);
+    acc += w;
+  }
+  return acc;
+}
+
+constexpr std::uint32_t fold64(std::uint64_t acc) noexcept {
+  acc = (acc & 0xFFFFFFFFU) + (acc >> 32U);
+  acc = (acc & 0xFFFFFFFFU) + (acc >> 32U);
+  auto s = static_cast<std::uint32_t>(acc);
+  s = (s & 0xFFFFU) + (s >> 16U);
+  s = (s & 0xFFFFU) + (s >> 16U);
+  return s;
+}
+
+}  // namespace
+
+std::uint32_t checksum_add(std::uint32_t sum, Bytes data) noexcept {
+  std::uint32_t part = fold64(sum_native(data.data(), data.size()));
+  if constexpr (std::endian::native == std::endian::little) {
+    part = ((part & 0xFFU) << 8U) | (part >> 8U);
+  }
+  // Keep the running sum partially folded so callers can chain many buffers without overflow.
+  const std::uint64_t total = std::uint64_t{sum} + part;
+  return fold64(total);
+}
+
+std::uint16_t checksum_fold(std::uint32_t sum) noexcept {
+  sum = (sum & 0xFFFFU) + (sum >> 16U);
+  sum = (sum & 0xFFFFU) + (sum >> 16U);
+  return static_cast<std::uint16_t>(~sum & 0xFFFFU);
+}
+
+}  // namespace synscope::net
