@@ -47,6 +47,8 @@ class FileSource {
 
   /// Problems met while reading (truncated last record, read errors), one line each, in order.
   [[nodiscard]] const std::vector<std::string>& problems() const noexcept;
+  /// Records read so far from all files, including those the filter rejected.
+  [[nodiscard]] std::uint64_t frames_read() const noexcept;
   /// Link type of the first file (for messages).
   [[nodiscard]] std::uint32_t first_dlt() const noexcept;
 

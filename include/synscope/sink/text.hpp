@@ -1,0 +1,66 @@
+#pragma once
+/// Human-readable output: one aligned line per packet, then a connection table and a summary.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "synscope/sink/sink.hpp"
+#include "synscope/sink/writer.hpp"
+
+namespace synscope::sink {
+
+struct TextOptions {
+  bool packets = true;        ///< per-packet lines
+  bool conns = true;          ///< connection table (+ summary) at the end
+  bool stream_conns = false;  ///< print table rows as connections end (--conns-only), not at the end
+  bool color = false;
+  bool explain = false;       ///< narrate each handshake/teardown step for a learner
+  bool nano = false;          ///< nanosecond timestamps
+  bool utc = false;           ///< UTC instead of local time (tests)
+  bool ascii = false;         ///< "us" instead of "µs"
+  std::size_t max_table_rows = 200;  ///< rows kept for the end-of-run table (all rows are counted)
+};
+
+class TextSink final : public Sink {
+ public:
+  TextSink(Writer& out, TextOptions opts);
+  void packet(const PacketEvent& ev) override;
+  void conn(const track::ConnRecord& rec) override;
+  void finish(const RunSummary& summary) override;
+  void flush() override { out_.flush(); }
+
+ private:
+  struct Row {  // the table columns of one connection, kept compact
+    std::int64_t ts_ns;
+    std::string orig, resp, state, history, teardown;
+    std::int64_t rtt_ns, synack_ns, ack_ns;
+    std::uint64_t orig_bytes, resp_bytes;
+    std::uint8_t proto;
+  };
+  void packet_header();
+  void table_header();
+  void table_row(const Row& row);
+  void explain(const PacketEvent& ev);
+  void color(const char* code);
+  void color_reset();
+
+  Writer& out_;
+  TextOptions opts_;
+  bool packet_header_done_ = false;
+  bool table_header_done_ = false;
+  std::int64_t cached_second_ = -1;
+  char cached_hms_[16] = {};
+  std::vector<Row> rows_;
+  std::uint64_t rows_dropped_ = 0;
+  std::uint64_t conns_ = 0;
+  std::map<std::string, std::uint64_t> states_;
+  std::vector<std::int64_t> rtts_;
+  std::vector<std::pair<std::int64_t, std::string>> slowest_;  // top handshakes by RTT
+  std::map<std::uint16_t, std::uint64_t> refused_by_port_;
+  std::map<std::uint16_t, std::uint64_t> unanswered_by_port_;
+  std::map<std::string, std::uint64_t> teardowns_;
+};
+
+}  // namespace synscope::sink

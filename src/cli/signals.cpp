@@ -1,0 +1,24 @@
+#include "signals.hpp"
+
+#include <signal.h>
+
+namespace synscope::cli {
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+
+extern "C" void on_stop_signal(int sig) { g_stop = sig; }
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool stop_requested() noexcept { return g_stop != 0; }
+int stop_signal() noexcept { return static_cast<int>(g_stop); }
+
+}  // namespace synscope::cli

@@ -1,0 +1,662 @@
+// Text sink: aligned packet lines (tcpdump's vocabulary, tshark's relative sequence numbers), the step
+// each packet plays, then a connection table and a summary that answers "did it connect, how long did
+// the handshake take, who closed, what failed".
+
+#include "synscope/sink/text.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+
+#include "synscope/decode/frame.hpp"
+#include "synscope/net/ip_address.hpp"
+
+namespace synscope::sink {
+namespace {
+
+using decode::DecodedFrame;
+using decode::Transport;
+
+constexpr const char* kGreen = "\x1b[32m";
+constexpr const char* kYellow = "\x1b[33m";
+constexpr const char* kRed = "\x1b[31m";
+constexpr const char* kMagenta = "\x1b[35m";
+constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kBold = "\x1b[1m";
+
+constexpr std::size_t kEndpointWidth = 22;
+constexpr std::size_t kSlowestKept = 5;
+
+/// "192.0.2.1:41138" or "[2001:db8::1]:443"; without a port when port < 0.
+std::size_t format_endpoint(const net::IpAddress& a, int port, char* out) {
+  char addr[net::kMaxAddressText];
+  const std::size_t n = net::format_address(a, addr);
+  int w = 0;
+  if (port < 0) {
+    w = std::snprintf(out, 64, "%.*s", static_cast<int>(n), addr);
+  } else if (a.version == 6) {
+    w = std::snprintf(out, 64, "[%.*s]:%d", static_cast<int>(n), addr, port);
+  } else {
+    w = std::snprintf(out, 64, "%.*s:%d", static_cast<int>(n), addr, port);
+  }
+  return w > 0 ? static_cast<std::size_t>(w) : 0U;
+}
+
+std::string endpoint_string(const net::IpAddress& a, int port) {
+  char buf[64];
+  return {buf, format_endpoint(a, port, buf)};
+}
+
+const char* step_color(track::Step s) {
+  switch (s) {
+    case track::Step::kHandshake1:
+    case track::Step::kHandshake2:
+    case track::Step::kHandshake3:
+      return kGreen;
+    case track::Step::kReset:
+      return kRed;
+    case track::Step::kNone:
+      return "";
+    default:
+      return kYellow;
+  }
+}
+
+/// tcpdump-style marker for a decode problem: "[|tcp]" for truncation, "[bad …]" for invalid fields.
+void put_problem(Writer& w, const decode::Problem& p) {
+  static constexpr const char* kLayer[] = {"", "link", "ip", "ip6", "tcp", "udp", "icmp", "icmp6"};
+  const auto layer = static_cast<std::size_t>(p.layer);
+  const char* name = layer < sizeof kLayer / sizeof kLayer[0] ? kLayer[layer] : "";
+  if (p.status == decode::Status::kTruncated) {
+    w.put("[|");
+    w.put(name);
+    w.put(']');
+  } else {
+    w.put('[');
+    w.put(p.what != nullptr ? p.what : "invalid");
+    if (p.value != 0 || p.limit != 0) {
+      w.put(' ');
+      w.put_u64(p.value);
+      if (p.limit != 0) {
+        w.put(" vs ");
+        w.put_u64(p.limit);
+      }
+    }
+    w.put(']');
+  }
+}
+
+void put_tcp_options(Writer& w, const decode::TcpInfo& tcp) {
+  decode::TcpOptionIterator it(tcp.options);
+  decode::TcpOption o;
+  bool first = true;
+  while (it.next(o)) {
+    if (o.kind == 0 || o.kind == 1) continue;  // EOL/NOP: padding, not worth a column
+    if (!first) w.put(',');
+    first = false;
+    switch (o.kind) {
+      case 2:
+        w.put("mss ");
+        if (o.data.size() >= 2) w.put_u64(load_be16(o.data, 0));
+        break;
+      case 3:
+        w.put("ws ");
+        if (!o.data.empty()) w.put_u64(load_u8(o.data, 0));
+        break;
+      case 4:
+        w.put("sackOK");
+        break;
+      case 5:
+        w.put("sack ");
+        w.put_u64(o.data.size() / 8);
+        break;
+      case 8:
+        w.put("TS");
+        if (o.data.size() >= 8) {
+          w.put(" val ");
+          w.put_u64(load_be32(o.data, 0));
+          w.put(" ecr ");
+          w.put_u64(load_be32(o.data, 4));
+        }
+        break;
+      case 30:
+        w.put("mptcp");
+        break;
+      case 34:
+        w.put("tfo");
+        break;
+      default:
+        w.put("opt-");
+        w.put_u64(o.kind);
+    }
+  }
+  if (it.malformed()) w.put(first ? "bad-opts" : ",bad-opts");
+}
+
+}  // namespace
+
+TextSink::TextSink(Writer& out, TextOptions opts) : out_(out), opts_(opts) {}
+
+void TextSink::color(const char* code) {
+  if (opts_.color && code[0] != '\0') out_.put(code);
+}
+void TextSink::color_reset() {
+  if (opts_.color) out_.put("\x1b[0m");
+}
+
+void TextSink::packet_header() {
+  packet_header_done_ = true;
+  color(kDim);
+  out_.put(opts_.nano ? "    #  time                " : "    #  time             ");
+  const std::size_t m = out_.mark();
+  out_.put("src");
+  out_.pad_from(m, kEndpointWidth + 3);
+  const std::size_t m2 = out_.mark();
+  out_.put("dst");
+  out_.pad_from(m2, kEndpointWidth);
+  out_.put(" flags  seq:ack      len    step            label    notes");
+  color_reset();
+  out_.put('\n');
+}
+
+void TextSink::packet(const PacketEvent& ev) {
+  if (!opts_.packets) return;
+  if (!packet_header_done_) packet_header();
+  Writer& w = out_;
+  const DecodedFrame& f = ev.frame;
+  const track::PacketLabel* label = ev.label;
+
+  // Frame number and time of day (local time like tcpdump; the H:M:S part is cached per second).
+  std::size_t m = 0;
+  std::size_t digits = 1;
+  for (std::uint64_t v = ev.raw.frame_no; v >= 10; v /= 10) ++digits;
+  for (; digits < 5; ++digits) w.put(' ');
+  w.put_u64(ev.raw.frame_no);
+  w.put("  ");
+  const std::int64_t sec = ev.raw.ts_ns >= 0 ? ev.raw.ts_ns / 1'000'000'000 : (ev.raw.ts_ns + 1) / 1'000'000'000 - 1;
+  const std::int64_t frac = ev.raw.ts_ns - sec * 1'000'000'000;
+  if (sec != cached_second_) {
+    cached_second_ = sec;
+    const auto t = static_cast<std::time_t>(sec);
+    std::tm tm{};
+    if (opts_.utc) {
+      gmtime_r(&t, &tm);
+    } else {
+      localtime_r(&t, &tm);
+    }
+    std::strftime(cached_hms_, sizeof cached_hms_, "%H:%M:%S", &tm);
+  }
+  w.put(cached_hms_);
+  w.put('.');
+  if (opts_.nano) {
+    w.put_u64_padded(static_cast<std::uint64_t>(frac), 9);
+  } else {
+    w.put_u64_padded(static_cast<std::uint64_t>(frac / 1000), 6);
+  }
+  w.put("  ");
+
+  if (!f.has_ip()) {
+    if (f.link.ethertype != 0) {
+      w.put("ethertype 0x");
+      w.put_hex(f.link.ethertype, 4);
+      if (f.link.ethertype == 0x0806) w.put(" (ARP)");
+      if (f.link.ethertype == 0x8847 || f.link.ethertype == 0x8848) w.put(" (MPLS)");
+    } else {
+      w.put(decode::link_type_name(ev.raw.dlt));
+    }
+    w.put(", length ");
+    w.put_u64(ev.raw.wire_len);
+    if (!f.ok()) {
+      w.put(' ');
+      color(kRed);
+      put_problem(w, f.problem);
+      color_reset();
+    }
+    w.put('\n');
+    return;
+  }
+
+  // Endpoints.
+  char ep[64];
+  int sport = -1;
+  int dport = -1;
+  if (f.transport == Transport::kTcp) {
+    sport = f.tcp.sport;
+    dport = f.tcp.dport;
+  } else if (f.transport == Transport::kUdp) {
+    sport = f.udp.sport;
+    dport = f.udp.dport;
+  }
+  m = w.mark();
+  w.put(std::string_view(ep, format_endpoint(f.ip.src, sport, ep)));
+  w.pad_from(m, kEndpointWidth);
+  w.put(" > ");
+  m = w.mark();
+  w.put(std::string_view(ep, format_endpoint(f.ip.dst, dport, ep)));
+  w.pad_from(m, kEndpointWidth);
+  w.put(' ');
+
+  switch (f.transport) {
+    case Transport::kTcp: {
+      const auto& t = f.tcp;
+      char flags[16];
+      format_tcp_flags(t.flags, flags);
+      m = w.mark();
+      w.put('[');
+      w.put(flags);
+      w.put(']');
+      w.pad_from(m, 6);
+      w.put(' ');
+      m = w.mark();
+      const bool rel = label != nullptr && label->rel_seq >= 0;
+      w.put_u64(rel ? static_cast<std::uint64_t>(label->rel_seq) : t.seq);
+      if ((t.flags & decode::tcp_flag::kAck) != 0) {
+        w.put(':');
+        const bool rel_ack = label != nullptr && label->rel_ack >= 0;
+        w.put_u64(rel_ack ? static_cast<std::uint64_t>(label->rel_ack) : t.ack_seq);
+      }
+      w.pad_from(m, 12);
+      w.put(' ');
+      m = w.mark();
+      w.put_u64(t.payload_len);
+      w.pad_from(m, 6);
+      w.put(' ');
+      m = w.mark();
+      if (label != nullptr && label->step != track::Step::kNone) {
+        color(step_color(label->step));
+        w.put(track::step_name(label->step));
+        color_reset();
+      }
+      w.pad_from(m, opts_.color && label != nullptr && label->step != track::Step::kNone ? 15 + 9 : 15);
+      w.put(' ');
+      m = w.mark();
+      w.put(track::flags_label(t.flags, t.payload_len));
+      w.pad_from(m, 8);
+      // Notes: options, timing, retransmission, checksum.
+      if (label != nullptr && label->retransmission) {
+        w.put(' ');
+        color(kMagenta);
+        w.put("retransmission");
+        color_reset();
+      }
+      if (label != nullptr && label->since_syn_ns >= 0) {
+        if (label->step == track::Step::kHandshake3) {
+          w.put(" established, RTT ");
+        } else {
+          w.put(" +");
+        }
+        w.put(format_duration(label->since_syn_ns, opts_.ascii));
+      }
+      if (!t.options.empty()) {
+        w.put(' ');
+        put_tcp_options(w, t);
+      }
+      if ((t.flags & (decode::tcp_flag::kSyn | decode::tcp_flag::kFin | decode::tcp_flag::kRst)) == 0 ||
+          (t.flags & decode::tcp_flag::kSyn) != 0) {
+        w.put(" win ");
+        w.put_u64(t.window);
+      }
+      if (t.checksum_state == decode::ChecksumState::kBad) w.put(" bad-csum");
+      break;
+    }
+    case Transport::kUdp: {
+      w.put("udp    ");
+      m = w.mark();
+      w.pad_from(m, 12);
+      w.put(' ');
+      m = w.mark();
+      w.put_u64(f.udp.payload_len);
+      w.pad_from(m, 6);
+      w.put("                 UDP");
+      if (f.udp.checksum_state == decode::ChecksumState::kBad) w.put(" bad-csum");
+      break;
+    }
+    case Transport::kIcmp:
+    case Transport::kIcmp6: {
+      const auto& i = f.icmp;
+      const bool v6 = f.transport == Transport::kIcmp6;
+      w.put(v6 ? "icmp6  " : "icmp   ");
+      m = w.mark();
+      w.pad_from(m, 12);
+      w.put(' ');
+      m = w.mark();
+      w.put_u64(i.payload_len);
+      w.pad_from(m, 6);
+      w.put("                 ");
+      w.put(v6 ? decode::icmp6_type_name(i.type) : decode::icmp_type_name(i.type));
+      const char* code = v6 ? decode::icmp6_code_name(i.type, i.code) : decode::icmp_code_name(i.type, i.code);
+      if (code[0] != '\0') {
+        w.put(" (");
+        w.put(code);
+        w.put(')');
+      }
+      if (i.is_echo) {
+        w.put(", id ");
+        w.put_u64(i.id);
+        w.put(", seq ");
+        w.put_u64(i.seq);
+      }
+      if (i.quoted.present) {
+        const auto& q = i.quoted;
+        w.put(" for ");
+        w.put(decode::ip_proto_name(q.proto)[0] != '\0' ? decode::ip_proto_name(q.proto) : "proto");
+        w.put(' ');
+        w.put(std::string_view(ep, format_endpoint(q.src, q.has_ports ? q.sport : -1, ep)));
+        w.put(" > ");
+        w.put(std::string_view(ep, format_endpoint(q.dst, q.has_ports ? q.dport : -1, ep)));
+        if (q.has_echo) {
+          w.put(" echo id ");
+          w.put_u64(q.echo_id);
+          w.put(" seq ");
+          w.put_u64(q.echo_seq);
+        }
+        if (q.truncated) w.put(" [|quoted]");
+      }
+      if (i.checksum_state == decode::ChecksumState::kBad) w.put(" bad-csum");
+      break;
+    }
+    case Transport::kOther:
+    case Transport::kNone: {
+      w.put("ip-");
+      const char* pname = decode::ip_proto_name(f.ip.proto);
+      if (pname[0] != '\0') {
+        w.put(pname);
+      } else {
+        w.put_u64(f.ip.proto);
+      }
+      if (f.ip.is_fragment && f.ip.frag_offset != 0) {
+        w.put(" fragment offset ");
+        w.put_u64(static_cast<std::uint64_t>(f.ip.frag_offset) * 8U);
+      }
+      break;
+    }
+  }
+  if (f.ip.header_checksum == decode::ChecksumState::kBad) w.put(" bad-ip-csum");
+  if (!f.ok()) {
+    w.put(' ');
+    color(kRed);
+    put_problem(w, f.problem);
+    color_reset();
+  }
+  w.put('\n');
+  if (opts_.explain && label != nullptr) explain(ev);
+}
+
+void TextSink::explain(const PacketEvent& ev) {
+  const track::PacketLabel& l = *ev.label;
+  const DecodedFrame& f = ev.frame;
+  if (f.transport != Transport::kTcp) return;
+  const auto& t = f.tcp;
+  const char* who = l.is_orig ? "client" : "server";
+  const char* other = l.is_orig ? "server" : "client";
+  char buf[512];
+  buf[0] = '\0';
+  switch (l.step) {
+    case track::Step::kHandshake1:
+      std::snprintf(buf, sizeof buf,
+                    "client asks to connect to port %u: SYN with its initial sequence number (ISN) %" PRIu32
+                    ", shown as relative seq 0%s%s",
+                    t.dport, t.seq, t.opt.has_mss ? "; it offers options (MSS = largest segment it accepts)" : "",
+                    l.retransmission ? "; this SYN is a retransmission: no SYN-ACK came back in time" : "");
+      break;
+    case track::Step::kHandshake2:
+      std::snprintf(buf, sizeof buf,
+                    "server agrees: SYN-ACK carries its own ISN %" PRIu32 " and acknowledges the client's ISN + 1; it "
+                    "answered %s after the SYN",
+                    t.seq, format_duration(l.since_syn_ns, opts_.ascii).c_str());
+      break;
+    case track::Step::kHandshake3:
+      std::snprintf(buf, sizeof buf,
+                    "client acknowledges the server's ISN + 1: the connection is established; the handshake took %s "
+                    "(one round trip as seen from here)",
+                    format_duration(l.since_syn_ns, opts_.ascii).c_str());
+      break;
+    case track::Step::kTeardown1:
+      std::snprintf(buf, sizeof buf, "%s closes its side (FIN): it has no more data to send; a FIN uses one sequence number", who);
+      break;
+    case track::Step::kTeardown2:
+      std::snprintf(buf, sizeof buf, "%s acknowledges the FIN; it may still send data of its own (half-close)", who);
+      break;
+    case track::Step::kTeardown3:
+      std::snprintf(buf, sizeof buf, "%s closes its side too (FIN)", who);
+      break;
+    case track::Step::kTeardown23:
+      std::snprintf(buf, sizeof buf,
+                    "%s acknowledges the FIN and closes its own side in the same segment (FIN+ACK): a 3-way teardown", who);
+      break;
+    case track::Step::kTeardown4:
+      std::snprintf(buf, sizeof buf,
+                    "%s acknowledges the last FIN: the connection is closed (the side that closed first waits in "
+                    "TIME-WAIT for 2 x MSL)",
+                    who);
+      break;
+    case track::Step::kSimultaneousFin:
+      std::snprintf(buf, sizeof buf, "%s sends its FIN while the %s's FIN is still in flight: a simultaneous close", who, other);
+      break;
+    case track::Step::kReset:
+      if ((t.flags & decode::tcp_flag::kAck) != 0 && l.rel_seq == 0 && !l.is_orig) {
+        std::snprintf(buf, sizeof buf, "server answers the SYN with RST: nothing listens on port %u (connection refused)", t.sport);
+      } else {
+        std::snprintf(buf, sizeof buf, "%s aborts the connection (RST): no FIN exchange, unsent and unread data is discarded", who);
+      }
+      break;
+    case track::Step::kNone:
+      if (l.retransmission) {
+        std::snprintf(buf, sizeof buf, "%s sends the same bytes again (retransmission): the first copy or its ACK was lost or late", who);
+      } else if (t.payload_len > 0) {
+        std::snprintf(buf, sizeof buf, "%s sends %" PRIu32 " bytes of data; the %s acknowledges them with ack = seq + len", who,
+                      t.payload_len, other);
+      }
+      break;
+  }
+  if (buf[0] == '\0') return;
+  color(kDim);
+  out_.put("         ~ ");
+  out_.put(buf);
+  color_reset();
+  out_.put('\n');
+}
+
+void TextSink::table_header() {
+  table_header_done_ = true;
+  Writer& w = out_;
+  color(kBold);
+  w.put(" orig                    resp                    proto state   history        handshake (syn>synack / synack>ack)   bytes >/<         teardown\n");
+  color_reset();
+}
+
+void TextSink::table_row(const Row& r) {
+  Writer& w = out_;
+  w.put(' ');
+  std::size_t m = w.mark();
+  w.put(r.orig);
+  w.pad_from(m, 23);
+  w.put(' ');
+  m = w.mark();
+  w.put(r.resp);
+  w.pad_from(m, 23);
+  w.put(' ');
+  m = w.mark();
+  w.put(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp");
+  w.pad_from(m, 5);
+  w.put(' ');
+  m = w.mark();
+  w.put(r.state);
+  w.pad_from(m, 7);
+  w.put(' ');
+  m = w.mark();
+  w.put(r.history.empty() ? "-" : r.history);
+  w.pad_from(m, 14);
+  w.put(' ');
+  m = w.mark();
+  if (r.rtt_ns >= 0) {
+    w.put(format_duration(r.rtt_ns, opts_.ascii));
+    w.put(" (");
+    w.put(format_duration(r.synack_ns, opts_.ascii));
+    w.put(" / ");
+    w.put(format_duration(r.ack_ns, opts_.ascii));
+    w.put(')');
+  } else if (r.synack_ns >= 0) {
+    w.put("- (");
+    w.put(format_duration(r.synack_ns, opts_.ascii));
+    w.put(" / -)");
+  } else {
+    w.put('-');
+  }
+  w.pad_from(m, 37);
+  w.put(' ');
+  m = w.mark();
+  w.put_u64(r.orig_bytes);
+  w.put(" / ");
+  w.put_u64(r.resp_bytes);
+  w.pad_from(m, 17);
+  w.put(' ');
+  w.put(r.teardown.empty() ? "-" : r.teardown);
+  w.put('\n');
+}
+
+void TextSink::conn(const track::ConnRecord& r) {
+  ++conns_;
+  ++states_[r.conn_state];
+  if (!r.teardown.empty()) ++teardowns_[r.teardown];
+  if (r.proto == 6) {
+    if (r.handshake_rtt_ns >= 0) {
+      rtts_.push_back(r.handshake_rtt_ns);
+      const std::string who = endpoint_string(r.orig_h, r.orig_p) + " > " + endpoint_string(r.resp_h, r.resp_p);
+      slowest_.emplace_back(r.handshake_rtt_ns, who);
+      std::sort(slowest_.begin(), slowest_.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      if (slowest_.size() > kSlowestKept) slowest_.pop_back();
+    }
+    if (r.conn_state == "REJ") ++refused_by_port_[r.resp_p];
+    if (r.conn_state == "S0") ++unanswered_by_port_[r.resp_p];
+  }
+  if (!opts_.conns) return;
+  Row row{r.ts_ns, endpoint_string(r.orig_h, r.proto == 6 || r.proto == 17 ? r.orig_p : -1),
+          endpoint_string(r.resp_h, r.proto == 6 || r.proto == 17 ? r.resp_p : -1), r.conn_state, r.history,
+          r.teardown, r.handshake_rtt_ns, r.synack_delay_ns, r.ack_delay_ns, r.orig_bytes, r.resp_bytes, r.proto};
+  if (opts_.stream_conns) {
+    if (!table_header_done_) table_header();
+    table_row(row);
+    return;
+  }
+  if (rows_.size() < opts_.max_table_rows) {
+    rows_.push_back(std::move(row));
+  } else {
+    ++rows_dropped_;
+  }
+}
+
+void TextSink::finish(const RunSummary& s) {
+  Writer& w = out_;
+  if (opts_.conns) {
+    if (!opts_.stream_conns) {
+      std::stable_sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) { return a.ts_ns < b.ts_ns; });
+      if (opts_.packets) w.put('\n');
+    } else {
+      w.put('\n');
+    }
+    color(kBold);
+    w.put("connections: ");
+    w.put_u64(conns_);
+    color_reset();
+    for (const auto& [state, n] : states_) {
+      w.put("   ");
+      w.put(state);
+      w.put(' ');
+      w.put_u64(n);
+    }
+    w.put('\n');
+    if (!opts_.stream_conns) {
+      if (!rows_.empty()) table_header();
+      for (const Row& r : rows_) table_row(r);
+      if (rows_dropped_ > 0) {
+        w.put(" ... ");
+        w.put_u64(rows_dropped_);
+        w.put(" more connections not shown (use --conns-only, --json or --zeek for all)\n");
+      }
+    }
+    // Handshake RTT distribution.
+    if (!rtts_.empty()) {
+      std::sort(rtts_.begin(), rtts_.end());
+      auto pct = [&](double p) {
+        const auto idx = static_cast<std::size_t>(p * static_cast<double>(rtts_.size() - 1) + 0.5);
+        return rtts_[std::min(idx, rtts_.size() - 1)];
+      };
+      w.put("\nhandshake RTT (");
+      w.put_u64(rtts_.size());
+      w.put(" completed): p50 ");
+      w.put(format_duration(pct(0.50), opts_.ascii));
+      w.put("  p90 ");
+      w.put(format_duration(pct(0.90), opts_.ascii));
+      w.put("  p99 ");
+      w.put(format_duration(pct(0.99), opts_.ascii));
+      w.put("  max ");
+      w.put(format_duration(rtts_.back(), opts_.ascii));
+      w.put('\n');
+      // Histogram by decade buckets: <10µs, <100µs, <1ms, <10ms, <100ms, <1s, >=1s.
+      static constexpr std::int64_t kEdges[] = {10'000, 100'000, 1'000'000, 10'000'000, 100'000'000, 1'000'000'000};
+      static constexpr const char* kNames[] = {"   < 10us", "  < 100us", "    < 1ms", "   < 10ms", "  < 100ms", "     < 1s", "    >= 1s"};
+      std::uint64_t counts[7] = {};
+      for (const std::int64_t v : rtts_) {
+        std::size_t b = 0;
+        while (b < 6 && v >= kEdges[b]) ++b;
+        ++counts[b];
+      }
+      std::uint64_t maxc = 1;
+      for (const std::uint64_t c : counts) maxc = std::max(maxc, c);
+      for (std::size_t b = 0; b < 7; ++b) {
+        if (counts[b] == 0) continue;
+        w.put(kNames[b]);
+        w.put(" | ");
+        const std::uint64_t bar = (counts[b] * 40 + maxc - 1) / maxc;
+        for (std::uint64_t i = 0; i < bar; ++i) w.put('#');
+        w.put(' ');
+        w.put_u64(counts[b]);
+        w.put('\n');
+      }
+      if (slowest_.size() > 1) {
+        w.put("slowest handshakes:\n");
+        for (const auto& [ns, who] : slowest_) {
+          w.put("  ");
+          w.put(format_duration(ns, opts_.ascii));
+          w.put("  ");
+          w.put(who);
+          w.put('\n');
+        }
+      }
+    }
+    auto by_port = [&](const char* title, const std::map<std::uint16_t, std::uint64_t>& m) {
+      if (m.empty()) return;
+      w.put(title);
+      bool first = true;
+      for (const auto& [port, n] : m) {
+        w.put(first ? " " : ", ");
+        first = false;
+        w.put("port ");
+        w.put_u64(port);
+        w.put(" x");
+        w.put_u64(n);
+      }
+      w.put('\n');
+    };
+    by_port("refused (REJ) by destination:", refused_by_port_);
+    by_port("unanswered (S0) by destination:", unanswered_by_port_);
+  }
+  if (s.bad_checksums > 0) {
+    w.put("note: ");
+    w.put_u64(s.bad_checksums);
+    w.put(" packets have wrong checksums; captures taken on the sending host (or on veth) usually show this "
+          "because of checksum offload. They were analysed anyway.\n");
+  }
+  if (s.truncated > 0 || s.invalid > 0) {
+    w.put("note: ");
+    w.put_u64(s.truncated);
+    w.put(" packets truncated (snaplen or cut short), ");
+    w.put_u64(s.invalid);
+    w.put(" with invalid header fields; their decodable part is shown.\n");
+  }
+  w.flush();
+}
+
+}  // namespace synscope::sink
