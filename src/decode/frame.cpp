@@ -36,6 +36,7 @@ constexpr const char* kTruncUdp = "truncated udp header";
 constexpr const char* kBadUdpLen = "bad udp length";
 constexpr const char* kTruncIcmp = "truncated icmp header";
 constexpr const char* kTruncIcmp6 = "truncated icmp6 header";
+constexpr const char* kL4LongerThanIp = "ip payload shorter than transport header";
 
 constexpr std::uint16_t kEtherIpv4 = 0x0800;
 constexpr std::uint16_t kEtherIpv6 = 0x86DD;
@@ -45,6 +46,7 @@ constexpr std::uint16_t kEtherQinQ = 0x9100;  // pre-802.1ad QinQ (also 0x9200 o
 constexpr std::uint16_t kEtherQinQ2 = 0x9200;
 constexpr std::uint16_t kEtherMpls = 0x8847;
 constexpr std::uint16_t kEtherMplsMc = 0x8848;
+constexpr std::uint16_t kEtherMacsec = 0x88E5;
 
 // Deeper VLAN / MPLS stacks than this are not real traffic; stop rather than walk a fuzzed frame forever.
 constexpr unsigned kMaxVlanWalk = 16;
@@ -111,6 +113,17 @@ struct L4Context {
   std::uint8_t proto;
   bool v6;
 };
+
+/// The transport header does not fit in what we have. If the capture holds the whole IP payload, the IP length
+/// itself is too short for the header: invalid ("value" = IP payload length). Otherwise the snapshot cut it.
+void short_header(DecodedFrame& out, const L4Context& c, Layer layer, const char* trunc_what,
+                  std::uint32_t need) noexcept {
+  if (c.seg.size() >= c.seg_len) {
+    set_problem(out, Status::kInvalid, layer, kL4LongerThanIp, c.seg_len, need);
+  } else {
+    set_problem(out, Status::kTruncated, layer, trunc_what, u32(c.seg.size()), need);
+  }
+}
 
 void summarize_options(Bytes options, TcpOptionSummary& s) noexcept {
   TcpOptionIterator it(options);
@@ -189,7 +202,7 @@ void decode_tcp(const L4Context& c, DecodedFrame& out, const DecodeOptions& opts
     t.dport = load_be16(b, 2);
   }
   if (b.size() < 20) {
-    set_problem(out, Status::kTruncated, Layer::kTcp, kTruncTcp, u32(b.size()), 20);
+    short_header(out, c, Layer::kTcp, kTruncTcp, 20);
     return;
   }
   t.seq = load_be32(b, 4);
@@ -244,7 +257,7 @@ void decode_udp(const L4Context& c, DecodedFrame& out, const DecodeOptions& opts
     u.dport = load_be16(b, 2);
   }
   if (b.size() < 8) {
-    set_problem(out, Status::kTruncated, Layer::kUdp, kTruncUdp, u32(b.size()), 8);
+    short_header(out, c, Layer::kUdp, kTruncUdp, 8);
     return;
   }
   u.length = load_be16(b, 4);
@@ -472,8 +485,7 @@ void decode_icmp(const L4Context& c, DecodedFrame& out, const DecodeOptions& opt
   // tcpdump needs type/code/checksum and then reads further per type; every message has the 4-byte
   // "rest of header" word (RFC 792, RFC 4443 §2.1), so 8 bytes are the minimum we decode.
   if (b.size() < 8) {
-    set_problem(out, Status::kTruncated, v6 ? Layer::kIcmp6 : Layer::kIcmp, v6 ? kTruncIcmp6 : kTruncIcmp,
-                u32(b.size()), 8);
+    short_header(out, c, v6 ? Layer::kIcmp6 : Layer::kIcmp, v6 ? kTruncIcmp6 : kTruncIcmp, 8);
     return;
   }
   m.rest = load_be32(b, 4);
@@ -494,6 +506,7 @@ void decode_icmp(const L4Context& c, DecodedFrame& out, const DecodeOptions& opt
 }
 
 void decode_transport(const L4Context& c, DecodedFrame& out, const DecodeOptions& opts) noexcept {
+  out.l4_caplen = u32(c.seg.size());
   switch (c.proto) {
     case kProtoTcp:
       decode_tcp(c, out, opts);
@@ -609,6 +622,25 @@ void decode_ipv4(Bytes b, std::size_t wire, std::uint32_t base, DecodedFrame& ou
   decode_transport(c, out, opts);
 }
 
+/// RFC 2675 §2: the Jumbo Payload option's value in the hop-by-hop header right after the fixed header; 0 if none.
+std::uint32_t jumbo_payload_length(Bytes b) noexcept {
+  if (b.size() < 48) return 0;
+  const std::size_t end = std::min(b.size(), 40 + (std::size_t{load_u8(b, 41)} + 1U) * 8U);
+  std::size_t off = 42;
+  while (off < end) {
+    const std::uint8_t type = load_u8(b, off);
+    if (type == 0) {  // Pad1
+      ++off;
+      continue;
+    }
+    if (off + 2 > end) break;
+    const std::size_t olen = load_u8(b, off + 1);
+    if (type == 0xC2 && olen == 4 && off + 6 <= end) return load_be32(b, off + 2);
+    off += 2 + olen;
+  }
+  return 0;
+}
+
 void decode_ipv6(Bytes b, std::size_t wire, std::uint32_t base, DecodedFrame& out,
                  const DecodeOptions& opts) noexcept {
   if (b.empty()) {
@@ -640,8 +672,19 @@ void decode_ipv6(Bytes b, std::size_t wire, std::uint32_t base, DecodedFrame& ou
 
   std::size_t len = ip.total_len;
   if (plen == 0) {
-    // RFC 2675 jumbogram (payload length in a hop-by-hop option) or a GSO/BIG TCP capture: use what is there.
-    len = std::max(wire, b.size());
+    if (ip.next_header == 0) {
+      // RFC 2675 §2: a jumbogram carries its length in a hop-by-hop Jumbo Payload option (type 0xC2).
+      const std::uint32_t jumbo = jumbo_payload_length(b);
+      if (jumbo != 0) {
+        ip.total_len = 40U + jumbo;
+        len = std::size_t{40} + jumbo;
+      }
+    } else if (ip.next_header == kProtoTcp) {
+      // Linux BIG TCP (and GSO captures) leave the length 0 with no jumbo option; tcpdump presumes BIG TCP
+      // and uses the real length.
+      len = std::max(wire, b.size());
+      add(out, Anomaly::kIpv4ZeroTotalLength);
+    }
   }
   if (len > wire) {
     add(out, Anomaly::kIpLengthExceedsCapture);
@@ -697,6 +740,30 @@ void decode_ethertype(std::uint16_t type, Bytes frame, std::size_t off, std::siz
     link.vlan_count = static_cast<std::uint8_t>(std::min<unsigned>(tags, 255));
     type = load_be16(frame, off + 2);
     off += 4;
+  }
+  if (type == kEtherMacsec) {
+    // IEEE 802.1AE §9: SecTAG = TCI/AN(1) SL(1) PN(4) [SCI(8) when SC is set]. Only integrity-protected
+    // (E=0, C=0) frames carry readable user data: its ethertype follows, the 16-byte ICV trails the frame.
+    if (off + 6 > frame.size()) {
+      link.ethertype = type;
+      set_problem(out, Status::kTruncated, Layer::kLink, kTruncLink, u32(off + 6), u32(frame.size()));
+      return;
+    }
+    const std::uint8_t tci = load_u8(frame, off);
+    const std::size_t sectag = (tci & 0x20U) != 0 ? 14U : 6U;
+    if ((tci & 0x0CU) != 0) {
+      link.ethertype = type;
+      link.header_len = static_cast<std::uint8_t>(std::min<std::size_t>(off + sectag, 255));
+      return;  // encrypted or modified: nothing to decode
+    }
+    if (off + sectag + 2 > frame.size()) {
+      link.ethertype = type;
+      set_problem(out, Status::kTruncated, Layer::kLink, kTruncLink, u32(off + sectag + 2), u32(frame.size()));
+      return;
+    }
+    type = load_be16(frame, off + sectag);
+    off += sectag + 2;
+    wire = wire >= 16 + off ? wire - 16 : off;
   }
   link.ethertype = type;
   if (type == kEtherMpls || type == kEtherMplsMc) {
@@ -834,6 +901,40 @@ void decode_frame(std::uint32_t dlt, Bytes frame, std::uint32_t wire_len, Decode
       for (std::size_t i = 0; i < 6 && i < halen; ++i) link.src_mac[i] = load_u8(frame, 12 + i);
       link.header_len = 20;
       decode_ethertype(load_be16(frame, 0), frame, 20, wire, out, opts);
+      return;
+    }
+    case LinkType::kPpp: {
+      // RFC 1662 §3.1: optional 0xFF 0x03 address/control; RFC 1661 §6.5: a protocol field with an odd first
+      // byte is the compressed 1-byte form.
+      std::size_t off = 0;
+      if (frame.size() >= 2 && load_u8(frame, 0) == 0xFF && load_u8(frame, 1) == 0x03) off = 2;
+      if (off >= frame.size()) {
+        set_problem(out, Status::kTruncated, Layer::kLink, kTruncLink, u32(frame.size()), u32(off + 2));
+        return;
+      }
+      std::uint16_t proto = 0;
+      if ((load_u8(frame, off) & 1U) != 0) {
+        proto = load_u8(frame, off);
+        off += 1;
+      } else {
+        if (off + 2 > frame.size()) {
+          set_problem(out, Status::kTruncated, Layer::kLink, kTruncLink, u32(frame.size()), u32(off + 2));
+          return;
+        }
+        proto = load_be16(frame, off);
+        off += 2;
+      }
+      link.ppp_protocol = proto;
+      link.header_len = static_cast<std::uint8_t>(off);
+      std::uint16_t type = 0;
+      switch (proto) {
+        case 0x0021: type = kEtherIpv4; break;
+        case 0x0057: type = kEtherIpv6; break;
+        case 0x0281: type = kEtherMpls; break;
+        case 0x0283: type = kEtherMplsMc; break;
+        default: return;  // LCP, IPCP, CCP…: link only
+      }
+      decode_ethertype(type, frame, off, wire, out, opts);
       return;
     }
     case LinkType::kRaw12:

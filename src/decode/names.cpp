@@ -10,6 +10,7 @@ const char* link_type_name(std::uint32_t dlt) noexcept {
   switch (dlt) {
     case 0: return "NULL";
     case 1: return "EN10MB";
+    case 9: return "PPP";
     case 12:
     case 14:
     case 101: return "RAW";
@@ -26,6 +27,7 @@ bool link_type_supported(std::uint32_t dlt) noexcept {
   switch (dlt) {
     case 0:
     case 1:
+    case 9:
     case 12:
     case 14:
     case 101:

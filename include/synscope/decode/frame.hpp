@@ -14,6 +14,7 @@ namespace synscope::decode {
 enum class LinkType : std::uint32_t {
   kNull = 0,          ///< BSD loopback, host-endian AF_ value
   kEthernet = 1,
+  kPpp = 9,           ///< PPP, optionally in HDLC-like framing (RFC 1662)
   kRaw12 = 12,        ///< DLT_RAW on most platforms
   kRaw14 = 14,        ///< DLT_RAW on OpenBSD
   kLoop = 108,        ///< OpenBSD loopback, network-endian AF_ value
@@ -55,7 +56,7 @@ enum class Anomaly : std::uint32_t {
   kIpv4Options = 1U << 5U,
   kFragment = 1U << 6U,           ///< a non-first fragment: no transport header
   kTcpFlagsOdd = 1U << 7U,        ///< SYN+FIN, SYN+RST, FIN+RST or no flags at all
-  kIpv4ZeroTotalLength = 1U << 8U,   ///< total length 0 (TSO); the captured length is used
+  kIpv4ZeroTotalLength = 1U << 8U,   ///< IPv4 total length 0 (TSO) or IPv6 payload length 0 before TCP (BIG TCP): the wire length is used
 };
 constexpr Anomaly operator|(Anomaly a, Anomaly b) noexcept {
   return static_cast<Anomaly>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
@@ -69,7 +70,8 @@ enum class ChecksumState : std::uint8_t { kUnknown, kGood, kBad };
 
 struct LinkInfo {
   std::uint32_t dlt = 0;
-  std::uint16_t ethertype = 0;           ///< final ethertype after VLAN tags (0 if none)
+  std::uint16_t ethertype = 0;           ///< final ethertype after VLAN tags (0 if none; ≤ 1500 = 802.3 length);
+                                         ///< NULL/LOOP/PPP/raw links set the equivalent ethertype
   std::uint8_t vlan_count = 0;           ///< number of 802.1Q/802.1ad tags (up to kMaxVlans recorded)
   static constexpr std::size_t kMaxVlans = 4;
   std::array<std::uint16_t, kMaxVlans> vlan_ids{};  ///< outermost first
@@ -82,6 +84,7 @@ struct LinkInfo {
   std::uint16_t sll_hatype = 0;          ///< SLL/SLL2 ARPHRD_ type of the link-layer address
   std::uint8_t sll_addr_len = 0;         ///< SLL/SLL2 link-layer address length (first 6 bytes in src_mac)
   std::uint32_t loopback_family = 0;     ///< NULL/LOOP: the AF_ value as read (already byte-order corrected)
+  std::uint16_t ppp_protocol = 0;        ///< PPP protocol field (0x0021 IPv4, 0x0057 IPv6, 0x0281 MPLS…)
   std::uint8_t mpls_count = 0;           ///< MPLS label stack entries walked (up to kMaxMpls recorded)
   static constexpr std::size_t kMaxMpls = 4;
   std::array<std::uint32_t, kMaxMpls> mpls_labels{};  ///< 20-bit labels, outermost first
@@ -219,6 +222,7 @@ struct DecodedFrame {
   Anomaly anomalies = Anomaly::kNone;
   std::uint32_t ip_offset = 0;           ///< offset of the IP header in the frame (valid when has_ip())
   std::uint32_t l4_offset = 0;           ///< offset of the transport header (valid when transport != kNone)
+  std::uint32_t l4_caplen = 0;           ///< transport bytes captured (from l4_offset, clamped to the IP length)
 
   [[nodiscard]] bool ok() const noexcept { return problem.status == Status::kOk; }
   [[nodiscard]] bool has_ip() const noexcept { return ip.version != 0; }
