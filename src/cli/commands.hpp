@@ -18,5 +18,7 @@ inline constexpr int kExitError = 2;        ///< usage, open, permission or othe
 using Runner = std::function<int()>;
 
 void add_read(CLI::App& app, Runner& run);
+void add_ping(CLI::App& app, Runner& run);
+void add_protocols(CLI::App& app, Runner& run);
 
 }  // namespace synscope::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
 
   synscope::cli::Runner run;
   synscope::cli::add_read(app, run);
+  synscope::cli::add_ping(app, run);
+  synscope::cli::add_protocols(app, run);
 
   try {
     app.parse(argc, argv);
