@@ -18,6 +18,8 @@ inline constexpr int kExitError = 2;        ///< usage, open, permission or othe
 using Runner = std::function<int()>;
 
 void add_read(CLI::App& app, Runner& run);
+void add_live(CLI::App& app, Runner& run);  // live + interfaces
+void add_demo(CLI::App& app, Runner& run);
 void add_ping(CLI::App& app, Runner& run);
 void add_protocols(CLI::App& app, Runner& run);
 

@@ -13,10 +13,11 @@ int main(int argc, char** argv) {
   CLI::App app{"synscope: watch TCP handshakes, analyse pcap/pcapng files, ping hosts"};
   app.set_version_flag("--version", std::string("synscope ") + SYNSCOPE_VERSION);
   app.require_subcommand(1);
-  app.failure_message(CLI::FailureMessage::help);
 
   synscope::cli::Runner run;
   synscope::cli::add_read(app, run);
+  synscope::cli::add_live(app, run);
+  synscope::cli::add_demo(app, run);
   synscope::cli::add_ping(app, run);
   synscope::cli::add_protocols(app, run);
 
