@@ -43,8 +43,8 @@ struct Input {
   Input() = default;
   Input(const Input&) = delete;
   Input& operator=(const Input&) = delete;
-  Input(Input&&) = default;
-  Input& operator=(Input&&) = default;
+  Input(Input&&) = delete;  // bpf_program owns memory: never copied or moved
+  Input& operator=(Input&&) = delete;
   ~Input() {
     if (has_program) pcap_freecode(&program);
   }
@@ -53,14 +53,14 @@ struct Input {
 }  // namespace
 
 struct FileSource::Impl {
-  std::vector<Input> inputs;
+  std::vector<std::unique_ptr<Input>> inputs;
   std::vector<std::string> problems;
   std::uint64_t frame_no = 0;
   std::size_t last_input = std::numeric_limits<std::size_t>::max();  // its pending record was handed out
 
   // Reads the next record of input `i` into its pending slot (records a problem on a read error).
   void advance(std::size_t i) {
-    Input& in = inputs[i];
+    Input& in = *inputs[i];
     in.pending = false;
     if (in.done) return;
     const int rc = pcap_next_ex(in.pcap.get(), &in.hdr, &in.data);
@@ -81,7 +81,8 @@ FileSource::FileSource(const std::vector<std::string>& paths, FileOptions opts) 
   if (paths.empty()) throw CaptureError("no input file given");
   impl_->inputs.reserve(paths.size());
   for (const std::string& path : paths) {
-    Input in;
+    auto owned = std::make_unique<Input>();
+    Input& in = *owned;
     in.path = path;
     struct stat st {};
     const bool is_stdin = path == "-";
@@ -113,7 +114,7 @@ FileSource::FileSource(const std::vector<std::string>& paths, FileOptions opts) 
       }
       in.has_program = true;
     }
-    impl_->inputs.push_back(std::move(in));
+    impl_->inputs.push_back(std::move(owned));
   }
   for (std::size_t i = 0; i < impl_->inputs.size(); ++i) impl_->advance(i);
 }
@@ -130,11 +131,11 @@ bool FileSource::next(RawFrame& out) {
     // Pick the earliest pending record; ties go to the earlier file (stable for rotated captures).
     std::size_t best = std::numeric_limits<std::size_t>::max();
     for (std::size_t i = 0; i < s.inputs.size(); ++i) {
-      const Input& in = s.inputs[i];
-      if (in.pending && (best == std::numeric_limits<std::size_t>::max() || in.ts_ns < s.inputs[best].ts_ns)) best = i;
+      const Input& in = *s.inputs[i];
+      if (in.pending && (best == std::numeric_limits<std::size_t>::max() || in.ts_ns < s.inputs[best]->ts_ns)) best = i;
     }
     if (best == std::numeric_limits<std::size_t>::max()) return false;
-    Input& in = s.inputs[best];
+    Input& in = *s.inputs[best];
     s.last_input = best;
     ++s.frame_no;
     if (in.has_program && pcap_offline_filter(&in.program, in.hdr, in.data) == 0) continue;
@@ -153,6 +154,6 @@ const std::vector<std::string>& FileSource::problems() const noexcept { return i
 
 std::uint64_t FileSource::frames_read() const noexcept { return impl_->frame_no; }
 
-std::uint32_t FileSource::first_dlt() const noexcept { return impl_->inputs.empty() ? 0U : impl_->inputs.front().dlt; }
+std::uint32_t FileSource::first_dlt() const noexcept { return impl_->inputs.empty() ? 0U : impl_->inputs.front()->dlt; }
 
 }  // namespace synscope::capture

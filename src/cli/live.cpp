@@ -26,7 +26,7 @@ struct LiveCmdOptions {
   std::string filter;
   int snaplen = 262144;
   bool no_promisc = false;
-  std::uint64_t count = 0;
+  std::int64_t count = 0;
   double duration = 0;
   std::string write;
   std::string user = "nobody";
@@ -102,7 +102,7 @@ int run_live(const LiveCmdOptions& o) {
       pipe->process(frame);
       if (writer) writer->write(frame);
       ++shown;
-      if (o.count != 0 && shown >= o.count) break;
+      if (o.count != 0 && shown >= static_cast<std::uint64_t>(o.count)) break;
     }
     const std::int64_t mono = now_ns(CLOCK_MONOTONIC);
     if (deadline != 0 && mono >= deadline) break;
@@ -149,7 +149,7 @@ void add_live(CLI::App& app, Runner& run) {
   cmd->add_option("-s,--snaplen", opts->snaplen, "bytes captured per packet")->check(CLI::Range(64, 262144));
   cmd->add_flag("-p,--no-promiscuous-mode", opts->no_promisc, "do not put the interface in promiscuous mode");
   cmd->add_option("-c,--count", opts->count, "stop after N packets")
-      ->check(CLI::Range(static_cast<std::uint64_t>(1), UINT64_MAX));
+      ->check(CLI::Range(static_cast<std::int64_t>(1), INT64_MAX));
   cmd->add_option("--duration", opts->duration, "stop after SECONDS")->check(CLI::Range(0.001, 31'536'000.0));
   cmd->add_option("-w,--write", opts->write, "also write the packets to this pcap file (flushed per packet)");
   cmd->add_option("--user", opts->user, "user to switch to after opening the capture when run as root (default nobody)");

@@ -18,7 +18,7 @@ namespace {
 struct ReadOptions {
   std::vector<std::string> files;
   std::string filter;
-  std::uint64_t count = 0;
+  std::int64_t count = 0;
   bool numeric = true;
   OutputOptions out;
 };
@@ -41,7 +41,7 @@ int run_read(const ReadOptions& o) {
   bool interrupted = false;
   while (source.next(frame)) {
     pipe.process(frame);
-    if (o.count != 0 && ++shown >= o.count) break;
+    if (o.count != 0 && ++shown >= static_cast<std::uint64_t>(o.count)) break;
     if (stop_requested()) {
       interrupted = true;
       break;
@@ -69,7 +69,7 @@ void add_read(CLI::App& app, Runner& run) {
   cmd->add_option("files", opts->files, "capture files (pcap, nanosecond pcap, pcapng; - for stdin)")->required();
   cmd->add_option("-f,--filter", opts->filter, "BPF filter expression (libpcap syntax, e.g. 'tcp port 443')");
   cmd->add_option("-c,--count", opts->count, "stop after N packets (that pass the filter)")
-      ->check(CLI::Range(static_cast<std::uint64_t>(1), UINT64_MAX));
+      ->check(CLI::Range(static_cast<std::int64_t>(1), INT64_MAX));
   cmd->add_flag("-n", opts->numeric, "no name resolution (always the case; accepted for tcpdump habits)");
   add_output_options(*cmd, opts->out);
   cmd->callback([opts, &run] { run = [opts] { return run_read(*opts); }; });

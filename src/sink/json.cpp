@@ -46,6 +46,7 @@ const char* problem_text(const decode::Problem& p) {
 
 void put_tcp_options(Writer& w, const decode::TcpInfo& tcp) {
   const auto& o = tcp.opt;
+  if (tcp.options.empty() && !o.malformed) return;  // keys that do not apply are absent
   put_key(w, "options");
   w.put('{');
   bool first = true;

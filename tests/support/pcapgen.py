@@ -86,7 +86,7 @@ def main():
         data = bytes(rec)
     elif kind == "huge-caplen":  # caplen larger than the snaplen and absurd
         data = bytearray(pcap(frames[:2]))
-        struct.pack_into("<I", data, 24 + 8, 0x7FFFFFF0)
+        struct.pack_into("<I", data, 24 + 16 + len(frames[0]) + 8, 0x7FFFFFF0)  # the second record
         data = bytes(data)
     elif kind == "unknown-linktype":
         data = pcap(frames[:2], linktype=147)  # DLT_USER0
