@@ -406,39 +406,48 @@ TEST_CASE("tcp malformed twins") {
 }
 
 namespace {
-/// kAckPadded's headers with `opts` (padded to 4 bytes with EOL) as TCP options, checksums fixed.
-DecodedFrame with_options(const Frame& opts) {
+/// kAckPadded's headers with `opts` (padded to 4 bytes with EOL) as TCP options, checksums fixed. The frame
+/// travels with its decode because the decoded spans point into it.
+struct OptFrame {
+  Frame frame;
+  DecodedFrame d;
+};
+OptFrame with_options(const Frame& opts) {
+  OptFrame r;
   test::FrameBuilder b;
   b.bytes(Frame(kAckPadded.begin(), kAckPadded.begin() + 54)).bytes(opts);
   while ((b.size() - 34) % 4 != 0) b.u8(0);
-  Frame f = b.frame();
+  r.frame = b.frame();
+  Frame& f = r.frame;
   f[46] = static_cast<std::byte>(((f.size() - 34) / 4) << 4U);
   test::finish_ipv4(f, 14);
   test::finish_l4(f, 14, 34, 6);
-  DecodedFrame d;
-  decode_frame(1, view(f), static_cast<std::uint32_t>(f.size()), d);
-  REQUIRE(d.ok());
-  REQUIRE(d.tcp.checksum_state == ChecksumState::kGood);
-  return d;
+  decode_frame(1, view(f), static_cast<std::uint32_t>(f.size()), r.d);
+  REQUIRE(r.d.ok());
+  REQUIRE(r.d.tcp.checksum_state == ChecksumState::kGood);
+  return r;
 }
 }  // namespace
 
 TEST_CASE("tcp options: every kind the summary knows, and malformed ones") {
   SUBCASE("SACK with 2 blocks") {
-    const auto d = with_options(hex({"01 01 05 12 00 00 00 01 00 00 00 02 00 00 00 05 00 00 00 09"}));
+    const auto r = with_options(hex({"01 01 05 12 00 00 00 01 00 00 00 02 00 00 00 05 00 00 00 09"}));
+    const DecodedFrame& d = r.d;
     CHECK(d.tcp.opt.sack_blocks == 2);
     CHECK_FALSE(d.tcp.opt.malformed);
   }
   SUBCASE("TFO with an 8-byte cookie, and the experimental 254/0xF989 form") {
-    CHECK(with_options(hex({"22 0a 01 02 03 04 05 06 07 08"})).tcp.opt.tfo);
-    CHECK(with_options(hex({"22 02"})).tcp.opt.tfo);  // cookie request
-    CHECK(with_options(hex({"fe 0c f9 89 01 02 03 04 05 06 07 08"})).tcp.opt.tfo);
-    const auto other = with_options(hex({"fe 06 12 34 00 00"}));  // another experiment id
+    CHECK(with_options(hex({"22 0a 01 02 03 04 05 06 07 08"})).d.tcp.opt.tfo);
+    CHECK(with_options(hex({"22 02"})).d.tcp.opt.tfo);  // cookie request
+    CHECK(with_options(hex({"fe 0c f9 89 01 02 03 04 05 06 07 08"})).d.tcp.opt.tfo);
+    const auto ro = with_options(hex({"fe 06 12 34 00 00"}));  // another experiment id
+    const DecodedFrame& other = ro.d;
     CHECK_FALSE(other.tcp.opt.tfo);
     CHECK_FALSE(other.tcp.opt.malformed);
   }
   SUBCASE("MPTCP and an unknown kind are kept for printing by number") {
-    const auto d = with_options(hex({"1e 0c 00 81 01 02 03 04 05 06 07 08 63 04 aa bb 00"}));
+    const auto r = with_options(hex({"1e 0c 00 81 01 02 03 04 05 06 07 08 63 04 aa bb 00"}));
+    const DecodedFrame& d = r.d;
     CHECK(d.tcp.opt.mptcp);
     TcpOptionIterator it(d.tcp.options);
     TcpOption o;
@@ -456,14 +465,16 @@ TEST_CASE("tcp options: every kind the summary knows, and malformed ones") {
     CHECK_FALSE(it.malformed());
   }
   SUBCASE("malformed: wrong known lengths, zero length, length past the end") {
-    CHECK(with_options(hex({"02 05 05 b4 00"})).tcp.opt.malformed);  // MSS len 5
-    CHECK(with_options(hex({"03 04 07 00"})).tcp.opt.malformed);     // WS len 4
-    CHECK(with_options(hex({"08 08 00 00 00 01 00 00"})).tcp.opt.malformed);  // TS len 8
-    CHECK(with_options(hex({"05 06 00 00 00 01"})).tcp.opt.malformed);        // SACK not n*8+2
-    const auto zero = with_options(hex({"02 00 05 b4"}));                      // len 0 would loop forever
+    CHECK(with_options(hex({"02 05 05 b4 00"})).d.tcp.opt.malformed);  // MSS len 5
+    CHECK(with_options(hex({"03 04 07 00"})).d.tcp.opt.malformed);     // WS len 4
+    CHECK(with_options(hex({"08 08 00 00 00 01 00 00"})).d.tcp.opt.malformed);  // TS len 8
+    CHECK(with_options(hex({"05 06 00 00 00 01"})).d.tcp.opt.malformed);        // SACK not n*8+2
+    const auto rz = with_options(hex({"02 00 05 b4"}));  // len 0 would loop forever
+    const DecodedFrame& zero = rz.d;
     CHECK(zero.tcp.opt.malformed);
     CHECK(has(zero.anomalies, Anomaly::kTcpOptionsMalformed));
-    const auto past = with_options(hex({"01 01 08 0a 00 00"}));  // TS claims 10 of the 6 bytes left
+    const auto rp = with_options(hex({"01 01 08 0a 00 00"}));  // TS claims 10 of the 6 bytes left
+    const DecodedFrame& past = rp.d;
     CHECK(past.tcp.opt.malformed);
     TcpOptionIterator it(past.tcp.options);
     TcpOption o;

@@ -228,3 +228,46 @@ TEST_CASE("decode: every capture of the shared corpus matches the tshark oracle"
   CHECK(files > 100);
   CHECK(compared > 1000);
 }
+
+TEST_CASE("decode: every prefix of every corpus frame (malformed captures included) decodes consistently") {
+  const fs::path root = captures_dir();
+  if (!fs::exists(root)) {
+    MESSAGE("shared captures not found at " << root.string() << ": skipped");
+    return;
+  }
+  std::size_t decodes = 0;
+  for (const auto& path : all_captures(root)) {
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t* p = pcap_open_offline(path.c_str(), err);
+    if (p == nullptr) continue;
+    const auto dlt = static_cast<std::uint32_t>(pcap_datalink(p));
+    pcap_pkthdr* h = nullptr;
+    const u_char* data = nullptr;
+    DecodedFrame full;
+    DecodedFrame cut;
+    while (pcap_next_ex(p, &h, &data) == 1) {
+      decode_frame(dlt, as_bytes(data, h->caplen), h->len, full);
+      // Frames up to 2 KiB are cut at every length, longer ones at a stride (the loop stays fast).
+      const std::size_t step = h->caplen > 2048 ? 7 : 1;
+      for (std::size_t n = 0; n < h->caplen; n += step) {
+        decode_frame(dlt, as_bytes(data, n), h->len, cut);
+        ++decodes;
+        if (cut.has_ip() && full.has_ip()) {
+          if (cut.ip.src != full.ip.src || cut.ip.next_header != full.ip.next_header) {
+            FAIL_CHECK(fs::relative(path, root).generic_string() << " prefix " << n << ": ip fields changed");
+          }
+        }
+        if (cut.has_ip() && !full.has_ip()) {
+          FAIL_CHECK(fs::relative(path, root).generic_string() << " prefix " << n << ": ip appeared");
+        }
+        if (cut.l4_caplen >= 20 && cut.transport == Transport::kTcp && full.transport == Transport::kTcp &&
+            cut.tcp.seq != full.tcp.seq) {
+          FAIL_CHECK(fs::relative(path, root).generic_string() << " prefix " << n << ": tcp seq changed");
+        }
+      }
+    }
+    pcap_close(p);
+  }
+  MESSAGE(decodes << " prefix decodes");
+  CHECK(decodes > 100000);
+}
