@@ -24,7 +24,8 @@ struct PacketSummary {
   std::uint32_t ack_seq = 0;
   std::uint16_t window = 0;
   std::uint32_t payload_len = 0; ///< TCP/UDP/ICMP payload length from the IP length
-  bool checksum_bad = false;     ///< transport or IP checksum verified wrong
+  bool checksum_bad = false;     ///< transport checksum verified wrong
+  bool ip_checksum_bad = false;  ///< IPv4 header checksum verified wrong (Zeek drops such packets)
   bool is_fragment = false;      ///< non-first fragment (no transport header)
   // SYN options (negotiation)
   bool has_mss = false;
@@ -36,6 +37,7 @@ struct PacketSummary {
   // ICMP
   std::uint8_t icmp_type = 0;
   std::uint8_t icmp_code = 0;
+  bool icmp_one_way = false;     ///< no counterpart type: the flow is keyed by direction (Zeek's is_one_way)
 };
 
 /// Step of the handshake / teardown a TCP packet plays, if any.
@@ -96,7 +98,7 @@ struct ConnRecord {
   std::int64_t ack_delay_ns = -1;      ///< SYN-ACK to completing ACK
   std::uint32_t syn_retransmits = 0;
   std::string teardown;           ///< fin-4way, fin-3way, simultaneous, half-close, reset-orig, reset-resp, rejected, unanswered, open; "" for non-TCP
-  std::string end_reason;         ///< "closed", "timeout", "evicted", "end-of-input"
+  std::string end_reason;         ///< "closed", "timeout", "evicted", "reused" (port reuse), "end-of-input"
   struct Side {
     bool has_mss = false;
     std::uint16_t mss = 0;

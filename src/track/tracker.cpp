@@ -1,0 +1,1317 @@
+// ConnTracker: Zeek's connection model (TCPSessionAdapter / TCP_Endpoint / Conn / conn main.zeek) ported
+// to a flat, allocation-free-per-packet table.
+//
+// Design
+//  * Connections live in a slab (std::vector<Conn>, indices recycled through a free list); a Conn is
+//    trivially copyable (history is an inline buffer), so creating one never allocates once the slab has
+//    reached the peak number of simultaneously open connections.
+//  * Lookup: open addressing with linear probing over 64-bit slots {hash tag:32 | index+1:32}, load
+//    factor <= 1/2, backward-shift deletion (no tombstones), keyed by the canonical 5-tuple (the two
+//    endpoints in sorted order, so both directions find the same slot).
+//  * Expiry: a binary min-heap of (deadline, index, generation) with lazy re-arming: a packet only pushes
+//    when it moves a connection's next deadline *earlier* (a close / attempt timer); an idle-timeout entry
+//    that pops early is re-pushed at the connection's real deadline. So the common data packet costs no
+//    heap operation, and each connection costs O(log n) about once per timeout period.
+//  * Eviction: an intrusive LRU list (by index) ordered by last packet; at max_conns the least recently
+//    active connection is reported with end_reason "evicted" and its slot reused.
+//
+// Zeek behaviour is followed function by function; the comments name the Zeek function each part mirrors.
+
+#include "synscope/track/tracker.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "synscope/track/seq.hpp"
+
+namespace synscope::track {
+
+const char* step_name(Step s) noexcept {
+  switch (s) {
+    case Step::kNone: return "";
+    case Step::kHandshake1: return "handshake 1/3";
+    case Step::kHandshake2: return "handshake 2/3";
+    case Step::kHandshake3: return "handshake 3/3";
+    case Step::kTeardown1: return "teardown 1/4";
+    case Step::kTeardown2: return "teardown 2/4";
+    case Step::kTeardown3: return "teardown 3/4";
+    case Step::kTeardown23: return "teardown 2+3/4";
+    case Step::kTeardown4: return "teardown 4/4";
+    case Step::kSimultaneousFin: return "teardown 1/4 (simultaneous)";
+    case Step::kReset: return "reset";
+  }
+  return "";
+}
+
+const char* flags_label(std::uint16_t f, std::uint32_t payload_len) noexcept {
+  const bool syn = (f & 0x002U) != 0;
+  const bool fin = (f & 0x001U) != 0;
+  const bool rst = (f & 0x004U) != 0;
+  const bool ack = (f & 0x010U) != 0;
+  if (syn && fin) return "SYN-FIN";
+  if (syn && rst) return "SYN-RST";
+  if (fin && rst) return "FIN-RST";
+  if (syn) return ack ? "SYN-ACK" : "SYN";
+  if (rst) return ack ? "RST-ACK" : "RST";
+  if (fin) return ack ? "FIN-ACK" : "FIN";
+  if (payload_len > 0) return "DATA";
+  if (ack) return "ACK";
+  return "NONE";
+}
+
+namespace {
+
+constexpr std::uint16_t kFin = 0x001;
+constexpr std::uint16_t kSyn = 0x002;
+constexpr std::uint16_t kRst = 0x004;
+constexpr std::uint16_t kAck = 0x010;
+
+// Zeek constants that are not options in TrackerOptions (init-bare.zeek defaults).
+constexpr std::int64_t kTcpSynTimeout = 5'000'000'000;          // tcp_SYN_timeout
+constexpr std::int64_t kTcpSessionTimer = 360'000'000'000;      // tcp_session_timer (6 min)
+constexpr std::int64_t kTcpConnectionLinger = 5'000'000'000;    // tcp_connection_linger
+constexpr std::int32_t kTooLargeSeqDelta = 1048576;             // TCPSessionAdapter.cc
+
+// History bits (Zeek's Session.h); the responder's are shifted left by 16.
+constexpr std::uint32_t kHistSyn = 0x1;
+constexpr std::uint32_t kHistFin = 0x2;
+constexpr std::uint32_t kHistRst = 0x4;
+constexpr std::uint32_t kHistFinRst = 0x8;
+constexpr std::uint32_t kHistData = 0x10;
+constexpr std::uint32_t kHistAck = 0x20;
+constexpr std::uint32_t kHistMulti = 0x40;
+
+enum class EpState : std::uint8_t { kInactive, kSynSent, kSynAckSent, kPartial, kEstablished, kClosed, kReset };
+
+bool is_handshake(EpState s) noexcept {
+  return s == EpState::kInactive || s == EpState::kSynSent || s == EpState::kSynAckSent;
+}
+
+/// Zeek's likely_server_ports as the default (non-bare) scripts build it: the ports of the protocol
+/// analyzers that add themselves (http, ssh, ftp, dns, smtp, ssl, …) and the tunnel ports.
+bool likely_server_port(std::uint8_t proto, std::uint16_t port) noexcept {
+  if (proto == 6) {
+    switch (port) {
+      case 21: case 22: case 25: case 53: case 80: case 81: case 88: case 102: case 110: case 135: case 139:
+      case 143: case 389: case 443: case 445: case 502: case 563: case 585: case 587: case 614: case 631:
+      case 636: case 989: case 990: case 992: case 993: case 995: case 1080: case 1434: case 1883: case 2811:
+      case 3128: case 3268: case 3306: case 3389: case 5222: case 5223: case 5269: case 5432: case 6666:
+      case 6667: case 6668: case 6669: case 8000: case 8080: case 8888: case 20000:
+        return true;
+      default: return false;
+    }
+  }
+  if (proto == 17) {
+    switch (port) {
+      case 53: case 67: case 88: case 123: case 137: case 161: case 162: case 389: case 443: case 514:
+      case 1812: case 2123: case 2152: case 3544: case 4789: case 5060: case 5072: case 5353: case 5355:
+      case 6081: case 20000:
+        return true;
+      default: return false;
+    }
+  }
+  return false;
+}
+
+bool is_broadcast(const net::IpAddress& a) noexcept {
+  return a.version == 4 && a.bytes[0] == 255 && a.bytes[1] == 255 && a.bytes[2] == 255 && a.bytes[3] == 255;
+}
+
+/// Zeek's logarithmic history counters (Connection::ScaledHistoryEntry, base 10).
+struct Scaled {
+  std::uint32_t count = 0;
+  std::uint32_t threshold = 1;
+};
+
+struct Endpoint {
+  // --- Zeek's TCP_Endpoint ---
+  EpState state = EpState::kInactive;
+  EpState prev_state = EpState::kInactive;
+  bool is_orig = true;
+  bool did_close = false;
+  std::uint32_t start_seq = 0;
+  std::uint32_t last_seq = 0;
+  std::uint32_t ack_seq = 0;
+  std::uint32_t seq_wraps = 0;
+  std::uint32_t ack_wraps = 0;
+  std::uint64_t hist_last_syn = 0;
+  std::uint64_t hist_last_fin = 0;
+  std::uint64_t hist_last_rst = 0;
+  std::uint64_t fin_seq_rel = 0;  // Zeek's FIN_seq (relative)
+  std::uint32_t fin_cnt = 0;
+  std::uint32_t rst_cnt = 0;
+  Scaled chk, rxmt, win0, gap;
+  // reassembly emulation (gap detection): relative seq up to which data was seen contiguously
+  std::uint64_t reassem_seq = 1;
+  bool reassem_init = false;
+  // --- ConnSize ---
+  std::uint64_t pkts = 0;
+  std::uint64_t ip_bytes = 0;
+  // --- UDP / ICMP adapters: request_len / reply_len ---
+  std::int64_t len_stat = -1;
+  // --- address of this side ---
+  net::IpAddress addr;
+  std::uint16_t port = 0;
+  // --- synscope labels (raw sequence numbers, independent of Zeek's bookkeeping) ---
+  bool lbl_base_set = false;
+  std::uint32_t lbl_base = 0;
+  bool syn_seen = false;
+  std::uint32_t syn_seq = 0;
+  bool synack_seen = false;
+  bool max_end_set = false;
+  std::uint32_t max_end = 0;
+  bool fin_sent = false;
+  std::uint32_t fin_seq = 0;  // sequence number of the FIN itself
+  bool fin_acked = false;
+  ConnRecord::Side opts;
+
+  [[nodiscard]] std::uint64_t full_seq(std::uint32_t seq, std::uint32_t wraps) const noexcept {
+    return (static_cast<std::uint64_t>(wraps) << 32U) | seq;
+  }
+  [[nodiscard]] std::uint64_t to_relative(std::uint32_t seq, std::uint32_t wraps) const noexcept {
+    return full_seq(seq, wraps) - start_seq;
+  }
+  void update_last_seq(std::uint32_t seq) noexcept {
+    if (seq < last_seq) ++seq_wraps;
+    last_seq = seq;
+  }
+  void update_ack_seq(std::uint32_t seq) noexcept {
+    if (seq < ack_seq) ++ack_wraps;
+    ack_seq = seq;
+  }
+  [[nodiscard]] bool no_data_acked() const noexcept {
+    const std::uint64_t ack = full_seq(ack_seq, ack_wraps);
+    return ack == start_seq || ack == static_cast<std::uint64_t>(start_seq) + 1U;
+  }
+};
+
+constexpr std::size_t kMaxHistory = 40;
+constexpr std::uint32_t kNone = 0xFFFFFFFFU;
+
+struct Key {
+  std::array<std::uint8_t, 16> a{};
+  std::array<std::uint8_t, 16> b{};
+  std::uint16_t pa = 0;
+  std::uint16_t pb = 0;
+  std::uint8_t va = 0;
+  std::uint8_t vb = 0;
+  std::uint8_t proto = 0;
+  std::uint8_t one_way = 0;
+  friend bool operator==(const Key&, const Key&) = default;
+};
+
+std::uint64_t mix64(std::uint64_t x) noexcept {  // splitmix64 finaliser
+  x ^= x >> 30U;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27U;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31U;
+  return x;
+}
+
+std::uint64_t load64(const std::uint8_t* p) noexcept {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+std::uint64_t hash_key(const Key& k) noexcept {
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+  h = mix64(h ^ load64(k.a.data()));
+  h = mix64(h ^ load64(k.a.data() + 8));
+  h = mix64(h ^ load64(k.b.data()));
+  h = mix64(h ^ load64(k.b.data() + 8));
+  h = mix64(h ^ (static_cast<std::uint64_t>(k.pa) | static_cast<std::uint64_t>(k.pb) << 16U |
+                 static_cast<std::uint64_t>(k.proto) << 32U | static_cast<std::uint64_t>(k.one_way) << 40U |
+                 static_cast<std::uint64_t>(k.va) << 48U | static_cast<std::uint64_t>(k.vb) << 56U));
+  return h;
+}
+
+Key make_key(const PacketSummary& p) noexcept {
+  Key k;
+  k.proto = p.proto;
+  const bool one_way = (p.proto == 1 || p.proto == 58) && p.icmp_one_way;
+  bool swap = false;
+  if (!one_way) {
+    // Canonical order: the smaller (address, port) first, so both directions share a key.
+    if (p.src.version != p.dst.version) {
+      swap = p.src.version > p.dst.version;
+    } else {
+      const int c = std::memcmp(p.src.bytes.data(), p.dst.bytes.data(), 16);
+      swap = c > 0 || (c == 0 && p.sport > p.dport);
+    }
+  }
+  const net::IpAddress& x = swap ? p.dst : p.src;
+  const net::IpAddress& y = swap ? p.src : p.dst;
+  k.a = x.bytes;
+  k.b = y.bytes;
+  k.va = x.version;
+  k.vb = y.version;
+  k.pa = swap ? p.dport : p.sport;
+  k.pb = swap ? p.sport : p.dport;
+  k.one_way = one_way ? 1 : 0;
+  return k;
+}
+
+struct Conn {
+  Key key;
+  std::uint64_t hash = 0;
+  std::uint64_t id = 0;
+  std::uint32_t gen = 0;
+  bool live = false;
+  std::uint8_t proto = 0;
+  std::array<Endpoint, 2> ep{};  // ep[0] sent the first packet (before any flip)
+  std::int64_t start_ns = 0;
+  std::int64_t last_ns = 0;       // Zeek's Connection::last_time
+  std::int64_t last_pkt_ns = 0;   // any packet (LRU / eviction)
+  std::uint32_t hist_seen = 0;
+  std::array<char, kMaxHistory> history{};
+  std::uint8_t hist_len = 0;
+  // Zeek's timers (0 = not armed) and adapter flags
+  std::int64_t inactivity_timeout = 0;
+  std::int64_t t_attempt = 0;
+  std::array<std::int64_t, 2> t_expire{};
+  std::int64_t t_partial = 0;
+  std::int64_t t_reset = 0;
+  std::int64_t t_delete = 0;
+  bool is_active = true;
+  std::int64_t armed_at = 0;  // deadline of the heap entry that stands for this conn (0 = none)
+  // LRU
+  std::uint32_t lru_prev = kNone;
+  std::uint32_t lru_next = kNone;
+  // synscope extras
+  std::array<char, 20> uid{};
+  std::int64_t first_syn_ns = -1;
+  std::int64_t synack_ns = -1;
+  std::int64_t established_ns = -1;
+  std::uint32_t syn_retransmits = 0;
+  std::int8_t first_fin_side = -1;
+  std::int8_t first_rst_side = -1;
+  bool first_was_synack = false;  // the connection started with a SYN-ACK
+  std::uint32_t tcp_seen = 0;     // TCP packets seen, including ones dropped for a bad checksum
+  bool fin_23 = false;          // the second FIN acknowledged the first in the same packet
+  bool fin_simultaneous = false;
+
+  Endpoint& orig() noexcept { return ep[0].is_orig ? ep[0] : ep[1]; }
+  Endpoint& resp() noexcept { return ep[0].is_orig ? ep[1] : ep[0]; }
+  [[nodiscard]] const Endpoint& orig() const noexcept { return ep[0].is_orig ? ep[0] : ep[1]; }
+  [[nodiscard]] const Endpoint& resp() const noexcept { return ep[0].is_orig ? ep[1] : ep[0]; }
+
+  void add_history(char code) noexcept {
+    if (hist_len < kMaxHistory) history[hist_len++] = code;
+  }
+  /// Zeek's Connection::CheckHistory: records `code` the first time `mask` is seen; true if seen before.
+  bool check_history(std::uint32_t mask, char code) noexcept {
+    if ((hist_seen & mask) == 0) {
+      hist_seen |= mask;
+      add_history(code);
+      return false;
+    }
+    return true;
+  }
+  /// Connection::ScaledHistoryEntry: letters at the 1st, 10th, 100th, … occurrence.
+  void scaled(Scaled& s, char code) noexcept {
+    if (++s.count == s.threshold) {
+      add_history(code);
+      const std::uint32_t next = s.threshold * 10U;
+      if (next <= s.threshold) {
+        s.count = 0;
+      } else {
+        s.threshold = next;
+      }
+    }
+  }
+};
+
+char side_code(const Endpoint& e, char upper) noexcept {
+  return e.is_orig ? upper : static_cast<char>(upper - 'A' + 'a');
+}
+
+bool ep_check_history(Conn& c, const Endpoint& e, std::uint32_t mask, char code) noexcept {
+  if (!e.is_orig) mask <<= 16U;
+  return c.check_history(mask, side_code(e, code));
+}
+
+/// Zeek's TCP_Endpoint::Size(): payload bytes from the sequence space.
+std::uint64_t endpoint_size(const Endpoint& e, const Endpoint& peer) noexcept {
+  if (e.prev_state == EpState::kSynSent && e.state == EpState::kReset && peer.state == EpState::kInactive &&
+      !e.no_data_acked())
+    return 0;  // a half-open connection discovered and aborted
+  const std::uint64_t last = e.full_seq(e.last_seq, e.seq_wraps);
+  const std::uint64_t ack = e.full_seq(e.ack_seq, e.ack_wraps);
+  std::uint64_t size = (last > ack ? last : ack) - e.start_seq;
+  if (size != 0) --size;                      // the SYN octet
+  if (e.fin_cnt > 0 && size != 0) --size;     // the FIN octet
+  return size;
+}
+
+struct HeapEntry {
+  std::int64_t deadline;
+  std::uint32_t idx;
+  std::uint32_t gen;
+};
+struct HeapLater {
+  bool operator()(const HeapEntry& x, const HeapEntry& y) const noexcept { return x.deadline > y.deadline; }
+};
+
+void write_uid(std::array<char, 20>& out, std::uint64_t seed_a, std::uint64_t seed_b) noexcept {
+  static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::uint64_t a = mix64(seed_a);
+  std::uint64_t b = mix64(seed_b ^ a) & 0xFFFFFFFFULL;
+  std::size_t n = 0;
+  out[n++] = 'C';
+  for (int i = 0; i < 11; ++i) {  // 62^11 > 2^64
+    out[n++] = kDigits[a % 62U];
+    a /= 62U;
+  }
+  for (int i = 0; i < 6; ++i) {  // 62^6 > 2^32
+    out[n++] = kDigits[b % 62U];
+    b /= 62U;
+  }
+  out[n] = '\0';
+}
+
+}  // namespace
+
+struct ConnTracker::Impl {
+  TrackerOptions opts;
+  RecordSink sink;
+  std::vector<Conn> conns;
+  std::vector<std::uint32_t> free_list;
+  std::vector<std::uint64_t> slots;
+  std::uint64_t mask = 0;
+  std::size_t count = 0;
+  std::vector<HeapEntry> heap;
+  std::uint32_t lru_head = kNone;
+  std::uint32_t lru_tail = kNone;
+  std::uint64_t next_id = 1;
+  std::uint64_t evicted_count = 0;
+  ConnRecord rec;  // reused so that reporting does not allocate in steady state
+
+  Impl(TrackerOptions o, RecordSink s) : opts(o), sink(std::move(s)) {
+    if (opts.max_conns == 0) opts.max_conns = 1;
+    slots.assign(1024, 0);
+    mask = slots.size() - 1;
+  }
+
+  // ------------------------------------------------------------------ hash table
+  std::uint32_t find(const Key& k, std::uint64_t h) const noexcept {
+    const auto tag = static_cast<std::uint32_t>(h >> 32U);
+    for (std::uint64_t i = h & mask;; i = (i + 1) & mask) {
+      const std::uint64_t s = slots[i];
+      if (s == 0) return kNone;
+      if (static_cast<std::uint32_t>(s >> 32U) == tag) {
+        const auto idx = static_cast<std::uint32_t>(s & 0xFFFFFFFFULL) - 1U;
+        if (conns[idx].key == k) return idx;
+      }
+    }
+  }
+
+  void slot_insert(std::uint64_t h, std::uint32_t idx) noexcept {
+    std::uint64_t i = h & mask;
+    while (slots[i] != 0) i = (i + 1) & mask;
+    slots[i] = (h & 0xFFFFFFFF00000000ULL) | (static_cast<std::uint64_t>(idx) + 1U);
+  }
+
+  void grow_if_needed() {
+    if ((count + 1) * 2 <= slots.size()) return;
+    std::vector<std::uint64_t> old;
+    old.swap(slots);
+    slots.assign(old.size() * 2, 0);
+    mask = slots.size() - 1;
+    for (const std::uint64_t s : old) {
+      if (s == 0) continue;
+      const auto idx = static_cast<std::uint32_t>(s & 0xFFFFFFFFULL) - 1U;
+      slot_insert(conns[idx].hash, idx);
+    }
+  }
+
+  void slot_erase(std::uint32_t idx) noexcept {
+    const std::uint64_t h = conns[idx].hash;
+    std::uint64_t i = h & mask;
+    while (static_cast<std::uint32_t>(slots[i] & 0xFFFFFFFFULL) != idx + 1U) i = (i + 1) & mask;
+    // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+    std::uint64_t j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      if (slots[j] == 0) break;
+      const auto jidx = static_cast<std::uint32_t>(slots[j] & 0xFFFFFFFFULL) - 1U;
+      const std::uint64_t home = conns[jidx].hash & mask;
+      // Move slots[j] into the hole at i unless its home lies cyclically in (i, j].
+      const bool home_in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+      if (!home_in_range) {
+        slots[i] = slots[j];
+        i = j;
+      }
+    }
+    slots[i] = 0;
+  }
+
+  // ------------------------------------------------------------------ LRU
+  void lru_unlink(std::uint32_t idx) noexcept {
+    Conn& c = conns[idx];
+    if (c.lru_prev != kNone) conns[c.lru_prev].lru_next = c.lru_next; else lru_head = c.lru_next;
+    if (c.lru_next != kNone) conns[c.lru_next].lru_prev = c.lru_prev; else lru_tail = c.lru_prev;
+    c.lru_prev = c.lru_next = kNone;
+  }
+  void lru_push_back(std::uint32_t idx) noexcept {
+    Conn& c = conns[idx];
+    c.lru_prev = lru_tail;
+    c.lru_next = kNone;
+    if (lru_tail != kNone) conns[lru_tail].lru_next = idx; else lru_head = idx;
+    lru_tail = idx;
+  }
+  void lru_touch(std::uint32_t idx) noexcept {
+    if (lru_tail == idx) return;
+    lru_unlink(idx);
+    lru_push_back(idx);
+  }
+
+  // ------------------------------------------------------------------ timers
+  static void consider(std::int64_t t, std::int64_t& best) noexcept {
+    if (t != 0 && (best == 0 || t < best)) best = t;
+  }
+  static std::int64_t next_deadline(const Conn& c) noexcept {
+    std::int64_t best = 0;
+    consider(c.t_attempt, best);
+    consider(c.t_expire[0], best);
+    consider(c.t_expire[1], best);
+    consider(c.t_partial, best);
+    consider(c.t_reset, best);
+    consider(c.t_delete, best);
+    if (c.inactivity_timeout > 0) consider(c.last_ns + c.inactivity_timeout, best);
+    return best;
+  }
+  void arm(std::uint32_t idx) {
+    Conn& c = conns[idx];
+    const std::int64_t d = next_deadline(c);
+    if (d == 0) return;
+    if (c.armed_at != 0 && c.armed_at <= d) return;  // an earlier entry will re-arm lazily
+    c.armed_at = d;
+    heap.push_back({d, idx, c.gen});
+    std::push_heap(heap.begin(), heap.end(), HeapLater{});
+  }
+  void add_expire_timer(Conn& c, std::int64_t t) noexcept {
+    if (c.t_expire[0] == 0) {
+      c.t_expire[0] = t;
+    } else if (c.t_expire[1] == 0) {
+      c.t_expire[1] = t;
+    }
+  }
+
+  /// Runs the timers of `c` due at `now` in time order, as Zeek's timer manager would when network time
+  /// reaches `now`. Returns true when the connection was removed.
+  bool run_timers(std::uint32_t idx, std::int64_t now) {
+    for (;;) {
+      Conn& c = conns[idx];
+      std::int64_t* slot = nullptr;
+      int which = -1;
+      std::int64_t best = 0;
+      auto pick = [&](std::int64_t& t, int w) {
+        if (t != 0 && t <= now && (best == 0 || t < best)) {
+          best = t;
+          slot = &t;
+          which = w;
+        }
+      };
+      pick(c.t_attempt, 0);
+      pick(c.t_expire[0], 1);
+      pick(c.t_expire[1], 1);
+      pick(c.t_partial, 2);
+      pick(c.t_reset, 3);
+      pick(c.t_delete, 4);
+      std::int64_t inact = 0;
+      if (c.inactivity_timeout > 0) inact = c.last_ns + c.inactivity_timeout;
+      if (inact != 0 && inact <= now && (best == 0 || inact < best)) {
+        // Connection::InactivityTimer
+        finish(idx, "timeout");
+        return true;
+      }
+      if (slot == nullptr) return false;
+      *slot = 0;
+      Endpoint& o = c.orig();
+      Endpoint& r = c.resp();
+      switch (which) {
+        case 0:  // TCPSessionAdapter::AttemptTimer
+          if (!c.is_active) break;
+          if ((o.state == EpState::kSynSent || o.state == EpState::kSynAckSent) && r.state == EpState::kInactive) {
+            c.is_active = false;
+            finish(idx, "timeout");
+            return true;
+          }
+          break;
+        case 1:  // TCPSessionAdapter::ExpireTimer
+          if (!c.is_active) break;
+          if (c.last_ns + kTcpConnectionLinger < now) {
+            if (o.did_close || r.did_close) {
+              if ((o.did_close && r.did_close) || o.state == EpState::kReset || r.state == EpState::kReset ||
+                  o.state == EpState::kInactive || r.state == EpState::kInactive) {
+                c.is_active = false;
+                finish(idx, "timeout");
+                return true;
+              }
+            }
+            if (r.state == EpState::kInactive && o.state == EpState::kInactive) {
+              finish(idx, "timeout");
+              return true;
+            }
+          }
+          add_expire_timer(c, now + kTcpSessionTimer);
+          break;
+        case 2:  // TCPSessionAdapter::PartialCloseTimer
+          if (!c.is_active) break;
+          if (o.state != EpState::kInactive && r.state != EpState::kInactive && (!o.did_close || !r.did_close)) {
+            if (o.state == EpState::kReset || r.state == EpState::kReset) break;
+            finish(idx, "timeout");
+            return true;
+          }
+          break;
+        case 3:  // TCPSessionAdapter::ResetTimer
+          if (!c.is_active) break;
+          finish(idx, "closed");
+          return true;
+        default:  // ConnDeleteTimer after a complete close
+          finish(idx, "closed");
+          return true;
+      }
+    }
+  }
+
+  void expire(std::int64_t now) {
+    while (!heap.empty() && heap.front().deadline <= now) {
+      std::pop_heap(heap.begin(), heap.end(), HeapLater{});
+      const HeapEntry e = heap.back();
+      heap.pop_back();
+      Conn& c = conns[e.idx];
+      if (!c.live || c.gen != e.gen || c.armed_at != e.deadline) continue;  // stale entry
+      c.armed_at = 0;
+      if (!run_timers(e.idx, now)) arm(e.idx);
+    }
+  }
+
+  // ------------------------------------------------------------------ records
+  static const char* tcp_state(const Conn& c) noexcept {
+    // conn_state() of base/protocols/conn/main.zeek, TCP branch.
+    const Endpoint& o = c.orig();
+    const Endpoint& r = c.resp();
+    const EpState os = o.state;
+    const EpState rs = r.state;
+    const bool o_inactive = os == EpState::kInactive || os == EpState::kPartial;
+    const bool r_inactive = rs == EpState::kInactive || rs == EpState::kPartial;
+    if (rs == EpState::kReset) {
+      if (os == EpState::kSynSent || os == EpState::kSynAckSent ||
+          (os == EpState::kReset && endpoint_size(o, r) == 0 && endpoint_size(r, o) == 0))
+        return "REJ";
+      return o_inactive ? "RSTRH" : "RSTR";
+    }
+    if (os == EpState::kReset) {
+      if (r_inactive) {
+        // history =~ /^\^?S[^HAFGIQ]*R.*$/
+        std::size_t i = 0;
+        if (i < c.hist_len && c.history[i] == '^') ++i;
+        if (i < c.hist_len && c.history[i] == 'S') {
+          for (++i; i < c.hist_len; ++i) {
+            const char h = c.history[i];
+            if (h == 'R') return "RSTOS0";
+            if (h == 'H' || h == 'A' || h == 'F' || h == 'G' || h == 'I' || h == 'Q') break;
+          }
+        }
+        return "OTH";
+      }
+      return "RSTO";
+    }
+    if (rs == EpState::kClosed && os == EpState::kClosed) return "SF";
+    if (os == EpState::kClosed) return r_inactive ? "SH" : "S2";
+    if (rs == EpState::kClosed) return o_inactive ? "SHR" : "S3";
+    if (os == EpState::kSynSent && rs == EpState::kInactive) return "S0";
+    if (os == EpState::kEstablished && rs == EpState::kEstablished) return "S1";
+    return "OTH";
+  }
+
+  static const char* teardown(const Conn& c, const char* state) noexcept {
+    const bool both_fin = c.ep[0].fin_sent && c.ep[1].fin_sent;
+    if (both_fin) {
+      if (c.fin_simultaneous) return "simultaneous";
+      return c.fin_23 ? "fin-3way" : "fin-4way";
+    }
+    if (std::strcmp(state, "REJ") == 0) return "rejected";
+    if (c.first_rst_side >= 0) return c.ep[static_cast<std::size_t>(c.first_rst_side)].is_orig ? "reset-orig" : "reset-resp";
+    if (c.ep[0].fin_sent || c.ep[1].fin_sent) return "half-close";
+    if (std::strcmp(state, "S0") == 0) return "unanswered";
+    return "open";
+  }
+
+  void finish(std::uint32_t idx, const char* reason) {
+    Conn& c = conns[idx];
+    const Endpoint& o = c.orig();
+    const Endpoint& r = c.resp();
+    rec.uid.assign(c.uid.data());
+    rec.ts_ns = c.start_ns;
+    rec.last_ns = c.last_ns;
+    rec.orig_h = o.addr;
+    rec.orig_p = o.port;
+    rec.resp_h = r.addr;
+    rec.resp_p = r.port;
+    rec.proto = c.proto;
+    rec.history.assign(c.history.data(), c.hist_len);
+    rec.missed_bytes = 0;
+    rec.orig_pkts = o.pkts;
+    rec.orig_ip_bytes = o.ip_bytes;
+    rec.resp_pkts = r.pkts;
+    rec.resp_ip_bytes = r.ip_bytes;
+    // set_conn(): sizes are logged only when the duration is positive.
+    rec.bytes_known = c.last_ns > c.start_ns;
+    rec.handshake_rtt_ns = -1;
+    rec.synack_delay_ns = -1;
+    rec.ack_delay_ns = -1;
+    rec.syn_retransmits = c.syn_retransmits;
+    rec.end_reason = reason;
+    rec.orig_opts = o.opts;
+    rec.resp_opts = r.opts;
+    if (c.proto == 6) {
+      rec.orig_bytes = endpoint_size(o, r);
+      rec.resp_bytes = endpoint_size(r, o);
+      const char* st = tcp_state(c);
+      rec.conn_state = st;
+      rec.teardown = teardown(c, st);
+      if (c.first_syn_ns >= 0 && c.synack_ns >= 0) rec.synack_delay_ns = c.synack_ns - c.first_syn_ns;
+      if (c.first_syn_ns >= 0 && c.established_ns >= 0) rec.handshake_rtt_ns = c.established_ns - c.first_syn_ns;
+      if (c.synack_ns >= 0 && c.established_ns >= 0) rec.ack_delay_ns = c.established_ns - c.synack_ns;
+    } else {
+      rec.orig_bytes = o.len_stat < 0 ? 0 : static_cast<std::uint64_t>(o.len_stat);
+      rec.resp_bytes = r.len_stat < 0 ? 0 : static_cast<std::uint64_t>(r.len_stat);
+      if (c.proto == 17) {
+        const bool oa = o.len_stat >= 0;
+        const bool ra = r.len_stat >= 0;
+        rec.conn_state = oa ? (ra ? "SF" : "S0") : (ra ? "SHR" : "OTH");
+      } else {
+        rec.conn_state = "OTH";
+      }
+      rec.teardown.clear();
+    }
+    c.live = false;
+    slot_erase(idx);
+    --count;
+    lru_unlink(idx);
+    free_list.push_back(idx);
+    if (sink) sink(rec);
+  }
+
+  // ------------------------------------------------------------------ creation
+  std::uint32_t create(const PacketSummary& p, const Key& k, std::uint64_t h) {
+    if (count >= opts.max_conns && lru_head != kNone) {
+      ++evicted_count;
+      finish(lru_head, "evicted");
+    }
+    std::uint32_t idx;
+    if (!free_list.empty()) {
+      idx = free_list.back();
+      free_list.pop_back();
+    } else {
+      idx = static_cast<std::uint32_t>(conns.size());
+      conns.emplace_back();
+    }
+    const std::uint32_t gen = conns[idx].gen + 1;
+    conns[idx] = Conn{};
+    Conn& c = conns[idx];
+    c.gen = gen;
+    c.live = true;
+    c.key = k;
+    c.hash = h;
+    c.id = next_id++;
+    c.proto = p.proto;
+    c.start_ns = c.last_ns = c.last_pkt_ns = p.ts_ns;
+    c.ep[0].addr = p.src;
+    c.ep[0].port = p.sport;
+    c.ep[0].is_orig = true;
+    c.ep[1].addr = p.dst;
+    c.ep[1].port = p.dport;
+    c.ep[1].is_orig = false;
+    write_uid(c.uid, h ^ static_cast<std::uint64_t>(p.ts_ns), c.id * 0x9e3779b97f4a7c15ULL);
+    // IPBasedAnalyzer::NewConn + WantConnection: decide whether the first packet came from the responder.
+    bool flip = false;
+    if (p.proto == 6) {
+      const bool syn = (p.tcp_flags & kSyn) != 0;
+      const bool ack = (p.tcp_flags & kAck) != 0;
+      // WantConnection(): a connection starting without a SYN, or with a SYN-ACK, is flipped when its
+      // source port is a likely server port (both likely: only non-SYN packets to a higher port).
+      if (!syn || ack) {
+        if (likely_server_port(6, p.sport)) {
+          flip = likely_server_port(6, p.dport) ? (!syn && p.sport < p.dport) : true;
+        }
+      }
+      c.first_was_synack = syn && ack;
+    } else if (p.proto == 17) {
+      flip = likely_server_port(17, p.sport) && !likely_server_port(17, p.dport);
+    }
+    if (flip && !is_broadcast(p.dst)) {
+      c.ep[0].is_orig = false;
+      c.ep[1].is_orig = true;
+      c.add_history('^');
+    }
+    if (p.proto == 6) {
+      // TCPAnalyzer::MakeSessionAdapter: UDP's inactivity timeout until the handshake completes, and the
+      // first ExpireTimer tcp_SYN_timeout after creation.
+      c.inactivity_timeout = opts.udp_inactivity_timeout_ns;
+      c.t_expire[0] = p.ts_ns + kTcpSynTimeout;
+    } else if (p.proto == 17) {
+      c.inactivity_timeout = opts.udp_inactivity_timeout_ns;
+    } else {
+      c.inactivity_timeout = opts.icmp_inactivity_timeout_ns;
+    }
+    grow_if_needed();
+    slot_insert(h, idx);
+    ++count;
+    lru_push_back(idx);
+    return idx;
+  }
+
+  // ------------------------------------------------------------------ TCP (TCPSessionAdapter::Process)
+  /// TCPSessionAdapter::IsReuse.
+  static bool is_reuse(Conn& c, const PacketSummary& p) noexcept {
+    if ((p.tcp_flags & kSyn) == 0) return false;
+    Endpoint* conn_orig = &c.orig();
+    if ((p.tcp_flags & kAck) != 0) {
+      if (c.orig().state != EpState::kInactive) return false;  // not a half connection
+      conn_orig = &c.resp();
+    }
+    const bool is_closed = c.orig().did_close || c.resp().did_close;
+    if (!is_closed) {
+      if (p.seq == conn_orig->start_seq) return false;
+      if ((p.tcp_flags & kAck) == 0 && conn_orig->state == EpState::kSynAckSent &&
+          c.resp().state == EpState::kInactive && p.seq == c.resp().start_seq)
+        return false;  // SYN and SYN-ACK seen in reverse order: NextPacket flips
+    }
+    return true;
+  }
+
+  void set_state(Conn& c, Endpoint& e, const Endpoint& peer, EpState s) noexcept {
+    if (s == e.state) return;
+    // TCP_Endpoint::SetState: leaving the handshake switches to the TCP inactivity timeout.
+    if (!is_handshake(s) && is_handshake(e.state) && is_handshake(peer.state))
+      c.inactivity_timeout = opts.inactivity_timeout_ns;
+    e.prev_state = e.state;
+    e.state = s;
+  }
+
+  static void init_endpoint(Endpoint& e, bool syn, std::uint32_t first_seq, std::uint32_t last_seq) noexcept {
+    switch (e.state) {
+      case EpState::kInactive:
+        if (syn) {
+          e.ack_seq = first_seq;
+          e.start_seq = first_seq;
+        } else {
+          // A partial connection: number as though a SYN had been seen.
+          e.ack_seq = first_seq - 1;
+          e.start_seq = first_seq - 1;
+          last_seq = first_seq;
+        }
+        e.last_seq = last_seq;
+        break;
+      case EpState::kSynSent:
+      case EpState::kSynAckSent:
+        if (syn && first_seq != e.start_seq) {
+          e.start_seq = e.ack_seq = first_seq;
+          e.last_seq = last_seq;
+        }
+        break;
+      case EpState::kEstablished:
+      case EpState::kPartial:
+        if (syn) {
+          e.start_seq = e.ack_seq = first_seq;
+          e.last_seq = last_seq;
+        }
+        break;
+      case EpState::kReset:
+        if (syn && e.prev_state == EpState::kInactive) {
+          e.start_seq = e.ack_seq = first_seq;
+          e.last_seq = last_seq;
+        }
+        break;
+      case EpState::kClosed: break;
+    }
+  }
+
+  static std::uint64_t relative_seq(const Endpoint& e, std::uint32_t cur, std::uint32_t last, std::uint32_t wraps,
+                                    bool* underflow) noexcept {
+    std::int32_t delta = seq_delta(cur, last);
+    if (delta < 0) {
+      if (wraps != 0 && cur > last) --wraps;  // part of a previous 32-bit sequence space
+    } else if (delta > 0) {
+      if (cur < last) ++wraps;  // the sequence space wrapped around
+    }
+    if (wraps == 0) {
+      delta = seq_delta(cur, e.start_seq);
+      if (underflow != nullptr && delta < 0) *underflow = true;
+      return static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
+    }
+    return e.to_relative(cur, wraps);
+  }
+
+  static void update_history(Conn& c, std::uint16_t f, Endpoint& e, std::uint64_t rel_seq, std::uint32_t len) noexcept {
+    const bool syn = (f & kSyn) != 0;
+    const bool fin = (f & kFin) != 0;
+    const bool rst = (f & kRst) != 0;
+    const int bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+    if (bits > 1) {
+      if (fin && rst) {
+        ep_check_history(c, e, kHistFinRst, 'I');
+      } else {
+        ep_check_history(c, e, kHistMulti, 'Q');
+      }
+    } else if (bits == 1) {
+      if (syn) {
+        const char code = (f & kAck) != 0 ? 'H' : 'S';
+        if (ep_check_history(c, e, kHistSyn, code) && rel_seq != e.hist_last_syn) c.add_history(side_code(e, code));
+        e.hist_last_syn = rel_seq;
+      }
+      if (fin) {
+        // A FIN's sequence number is at the end of the data it carries.
+        if (ep_check_history(c, e, kHistFin, 'F') && rel_seq + len != e.hist_last_fin) c.add_history(side_code(e, 'F'));
+        e.hist_last_fin = rel_seq + len;
+      }
+      if (rst) {
+        if (ep_check_history(c, e, kHistRst, 'R') && rel_seq != e.hist_last_rst) c.add_history(side_code(e, 'R'));
+        e.hist_last_rst = rel_seq;
+      }
+    } else if (len != 0) {
+      ep_check_history(c, e, kHistData, 'D');
+    } else if ((f & kAck) != 0) {
+      ep_check_history(c, e, kHistAck, 'A');
+    }
+  }
+
+  static std::int32_t update_last_seq(Conn& c, Endpoint& e, std::uint32_t last_seq, std::uint16_t f, std::uint32_t len) noexcept {
+    const std::int32_t delta_last = seq_delta(last_seq, e.last_seq);
+    if (((f & (kSyn | kRst)) != 0) && (delta_last > kTooLargeSeqDelta || delta_last < -kTooLargeSeqDelta)) {
+      // implausible SYN/RST sequence numbers are not trusted
+    } else if ((f & kFin) != 0 && e.last_seq == e.start_seq + 1) {
+      e.update_last_seq(last_seq);  // > 2 GB connections where only SYN and FIN were seen
+    } else if (e.state == EpState::kReset) {
+      // no subsequent sequence numbers are trusted
+    } else if (delta_last > 0) {
+      e.update_last_seq(last_seq);
+    } else if (len > 0) {
+      c.scaled(e.rxmt, side_code(e, 'T'));  // TCP_Endpoint::DidRxmit
+    }
+    return delta_last;
+  }
+
+  void connection_reset(Conn& c) noexcept { c.is_active = false; }
+
+  void update_state_machine(Conn& c, std::size_t s, std::uint32_t base_seq, std::uint32_t len,
+                            std::int32_t delta_last, std::uint16_t f, std::int64_t t, bool& do_close, bool& gen_event) {
+    Endpoint& e = c.ep[s];
+    Endpoint& peer = c.ep[1 - s];
+    const bool syn = (f & kSyn) != 0;
+    const bool fin = (f & kFin) != 0;
+    const bool rst = (f & kRst) != 0;
+    const bool ack = (f & kAck) != 0;
+    do_close = gen_event = false;
+    switch (e.state) {
+      case EpState::kInactive: {  // UpdateInactiveState
+        const bool is_orig = e.is_orig;
+        if (syn) {
+          if (is_orig) {
+            set_state(c, e, peer, ack ? EpState::kSynAckSent : EpState::kSynSent);
+            if (opts.attempt_timeout_ns > 0) c.t_attempt = t + opts.attempt_timeout_ns;
+          } else {
+            if (!ack && peer.state == EpState::kSynAckSent && base_seq == e.start_seq) {
+              // SYN/SYN-ACK reversal: flip the endpoints and establish the connection.
+              flip_roles(c);
+              set_state(c, peer, e, EpState::kEstablished);
+            }
+            if (peer.state == EpState::kSynSent) set_state(c, peer, e, EpState::kEstablished);
+            set_state(c, e, peer, EpState::kEstablished);
+          }
+        }
+        if (fin) {
+          set_state(c, e, peer, EpState::kClosed);
+          do_close = gen_event = true;
+        }
+        if (rst) {
+          set_state(c, e, peer, EpState::kReset);
+          bool is_reject = false;
+          if (is_orig) {
+            // The peer is established: a SYN-ACK without a SYN, a reverse scan.
+            if (peer.state == EpState::kEstablished) is_reject = true;
+          } else if (peer.state == EpState::kSynSent || peer.state == EpState::kSynAckSent) {
+            is_reject = true;  // rejecting an initial SYN
+          }
+          do_close = true;
+          gen_event = !is_reject;
+        }
+        if (e.state == EpState::kInactive) {  // no control flag changed the state
+          if (!is_orig && len == 0 && c.orig().state == EpState::kSynSent) {
+            // An ACK of the SYN before the SYN-ACK: not a partial connection.
+          } else if (ack && peer.state == EpState::kEstablished) {
+            // SYN-ACK seen, SYN missed, now the ACK: establish instead of going partial.
+            set_state(c, e, peer, EpState::kEstablished);
+          } else {
+            set_state(c, e, peer, EpState::kPartial);
+          }
+        }
+        break;
+      }
+      case EpState::kSynSent:
+      case EpState::kSynAckSent:  // UpdateSYN_SentState
+        if (fin) {
+          set_state(c, e, peer, EpState::kClosed);
+          do_close = gen_event = true;
+        }
+        if (rst) {
+          set_state(c, e, peer, EpState::kReset);
+          connection_reset(c);
+          do_close = true;
+        }
+        break;
+      case EpState::kEstablished:
+      case EpState::kPartial:  // UpdateEstablishedState
+        if (syn && e.state == EpState::kPartial && peer.state == EpState::kInactive && !ack)
+          set_state(c, e, peer, EpState::kSynSent);  // SYN_after_partial
+        if (fin && !rst) {
+          set_state(c, e, peer, EpState::kClosed);
+          // A FIN after the peer's FIN+RST: that was a normal termination after all.
+          if (peer.state == EpState::kReset && peer.prev_state == EpState::kClosed)
+            set_state(c, peer, e, EpState::kClosed);
+          do_close = gen_event = true;
+        }
+        if (rst) {
+          set_state(c, e, peer, EpState::kReset);
+          do_close = true;
+          if (peer.state != EpState::kReset || peer.prev_state != EpState::kEstablished) connection_reset(c);
+        }
+        break;
+      case EpState::kClosed:  // UpdateClosedState
+        (void)delta_last;
+        // After a FIN exchange a RST does not change the state.
+        if (rst && peer.state != EpState::kClosed) {
+          set_state(c, e, peer, EpState::kReset);
+          if (!e.did_close) do_close = true;  // RST after FIN
+          if (opts.reset_timeout_ns > 0) c.t_reset = t + opts.reset_timeout_ns;
+        }
+        break;
+      case EpState::kReset:  // UpdateResetState: weirds only
+        break;
+    }
+  }
+
+  static void flip_with_history(Conn& c) noexcept {
+    std::array<char, kMaxHistory> old = c.history;
+    const std::uint8_t n = c.hist_len;
+    c.hist_len = 0;
+    c.add_history('^');
+    for (std::uint8_t i = 0; i < n; ++i) {
+      const char h = old[i];
+      if (h >= 'a' && h <= 'z') {
+        c.add_history(static_cast<char>(h - 'a' + 'A'));
+      } else if (h >= 'A' && h <= 'Z') {
+        c.add_history(static_cast<char>(h - 'A' + 'a'));
+      } else if (h != '^') {
+        c.add_history(h);
+      }
+    }
+    c.hist_seen = (c.hist_seen >> 16U) | (c.hist_seen << 16U);
+    c.ep[0].is_orig = !c.ep[0].is_orig;
+    c.ep[1].is_orig = !c.ep[1].is_orig;
+  }
+
+  static void flip_roles(Conn& c) noexcept {
+    // Connection::FlipRoles: swap originator and responder and log '^'.
+    c.ep[0].is_orig = !c.ep[0].is_orig;
+    c.ep[1].is_orig = !c.ep[1].is_orig;
+    c.add_history('^');
+  }
+
+  /// TCPSessionAdapter::ConnectionClosed (no reassembly data pending in this model).
+  void connection_closed(Conn& c, Endpoint& e, Endpoint& peer, bool gen_event) noexcept {
+    if (e.did_close) return;
+    e.did_close = true;
+    const bool close_complete = e.state == EpState::kReset || peer.did_close || peer.state == EpState::kInactive;
+    if (close_complete) {
+      if ((e.prev_state != EpState::kInactive || peer.state != EpState::kInactive) && gen_event)
+        c.is_active = false;  // ConnectionFinished
+      // CancelTimers(): the analyzer's timers go; the connection is deleted close_delay after its last time.
+      c.t_attempt = 0;
+      c.t_expire = {};
+      c.t_partial = 0;
+      c.t_reset = 0;
+      c.t_delete = c.last_ns + std::max<std::int64_t>(opts.close_timeout_ns, 1);
+    } else if (e.prev_state == EpState::kInactive) {
+      if (opts.partial_close_timeout_ns > 0) c.t_partial = c.last_ns + opts.partial_close_timeout_ns;
+    } else {
+      add_expire_timer(c, c.last_ns + kTcpSessionTimer);
+    }
+  }
+
+  void process_tcp(Conn& c, std::size_t s, const PacketSummary& p, PacketLabel& lbl) {
+    Endpoint& e = c.ep[s];
+    Endpoint& peer = c.ep[1 - s];
+    const std::uint16_t f = p.tcp_flags;
+    const bool syn = (f & kSyn) != 0;
+    const bool fin = (f & kFin) != 0;
+    const bool rst = (f & kRst) != 0;
+    const bool ack = (f & kAck) != 0;
+    const std::uint32_t len = p.payload_len;
+    const std::int64_t t = p.ts_ns;
+
+    // Zeek PR #2191: a connection that began with a SYN-ACK is flipped when the packet right after it
+    // is an ACK or a data segment (either direction): a stealth scan never continues like that. The
+    // baselines show the flip ahead of the whole history ("^haf", "^hADdFaf"), so the history so far is
+    // rewritten from the other side's point of view.
+    if (++c.tcp_seen == 2 && c.first_was_synack && !syn && !rst && (ack || len > 0) &&
+        c.orig().state == EpState::kSynAckSent && c.resp().state == EpState::kInactive) {
+      flip_with_history(c);
+      // The SYN-ACK's sender is now the responder, in the state a responder's SYN-ACK leaves it in, so
+      // the ACK that follows establishes the connection instead of making it partial (Zeek PR #2552).
+      set_state(c, c.resp(), c.orig(), EpState::kEstablished);
+    }
+
+    label_tcp(c, s, p, lbl);
+
+    if (!opts.ignore_bad_checksums && p.checksum_bad) {
+      // TCPAnalyzer::ValidateChecksum failed: TCP_Endpoint::ChecksumError, and the packet goes no further
+      // (not even to the ConnSize analyzer).
+      c.scaled(e.chk, side_code(e, 'C'));
+      return;
+    }
+
+    const std::uint32_t seg_len = len + (syn ? 1U : 0U) + (fin ? 1U : 0U) - (rst ? len : 0U);
+    const std::uint32_t seq_one_past = p.seq + seg_len;
+    init_endpoint(e, syn, p.seq, seq_one_past);
+    bool underflow = false;
+    const std::uint64_t rel_seq = relative_seq(e, p.seq, e.last_seq, e.seq_wraps, &underflow);
+    update_history(c, f, e, rel_seq, len);
+    // update_window(): a zero window is logged unless it comes with or after a RST or after the peer's FIN.
+    if (p.window == 0 && !rst && peer.state != EpState::kClosed && e.state != EpState::kReset)
+      c.scaled(e.win0, side_code(e, 'W'));
+    if (!c.orig().did_close || !c.resp().did_close) c.last_ns = t;
+    if (fin) {
+      ++e.fin_cnt;
+      e.fin_seq_rel = rel_seq + seg_len;
+    }
+    if (rst) ++e.rst_cnt;
+    std::uint64_t rel_ack = 0;
+    if (ack) {
+      if (peer.state == EpState::kInactive) {
+        rel_ack = 1;
+        // init_peer(): number the peer as if its SYN had been seen.
+        peer.start_seq = peer.ack_seq = peer.last_seq = p.ack_seq - 1;
+      } else {
+        bool ack_underflow = false;
+        rel_ack = relative_seq(peer, p.ack_seq, peer.ack_seq, peer.ack_wraps, &ack_underflow);
+        if (ack_underflow) {
+          rel_ack = 0;
+        } else if (!rst) {
+          // update_ack_seq()
+          const std::int32_t delta_ack = seq_delta(p.ack_seq, peer.ack_seq);
+          if (!(p.ack_seq == 0 && delta_ack > kTooLargeSeqDelta) && delta_ack > 0) peer.update_ack_seq(p.ack_seq);
+        }
+      }
+    }
+    const std::int32_t delta_last = update_last_seq(c, e, seq_one_past, f, len);
+    bool do_close = false;
+    bool gen_event = false;
+    update_state_machine(c, s, p.seq, len, delta_last, f, t, do_close, gen_event);
+    (void)rel_ack;
+    (void)underflow;
+    if (do_close) connection_closed(c, e, peer, gen_event);
+    // ConnSize_Analyzer
+    ++e.pkts;
+    e.ip_bytes += p.ip_len;
+  }
+
+  /// synscope's per-packet label: handshake / teardown step, retransmission, tshark-style relative numbers.
+  /// Choices where TCP allows several readings:
+  ///  * simultaneous open: each side's SYN is "handshake 1/3", each SYN-ACK "handshake 2/3"; the first
+  ///    pure ACK of the SYN-ACK from the SYN's sender completes it (3/3).
+  ///  * FIN of side B that does not acknowledge A's FIN while A's FIN is outstanding: the FINs crossed,
+  ///    "teardown 1/4 (simultaneous)"; each side's ACK of the other's FIN is then "teardown 4/4".
+  ///  * half close: A's FIN 1/4, B's ACK 2/4 (even when it carries data), B keeps sending, B's FIN 3/4,
+  ///    A's ACK 4/4.
+  ///  * FIN then RST, or any RST: "reset" (the record's teardown says who reset).
+  ///  * a retransmitted SYN keeps "handshake 1/3" (and SYN-ACK 2/3) with retransmission set; a
+  ///    retransmitted FIN or data segment has no step, only retransmission.
+  static void label_tcp(Conn& c, std::size_t s, const PacketSummary& p, PacketLabel& lbl) noexcept {
+    Endpoint& e = c.ep[s];
+    Endpoint& peer = c.ep[1 - s];
+    const std::uint16_t f = p.tcp_flags;
+    const bool syn = (f & kSyn) != 0;
+    const bool fin = (f & kFin) != 0;
+    const bool rst = (f & kRst) != 0;
+    const bool ack = (f & kAck) != 0;
+    const std::uint32_t len = p.payload_len;
+    const std::int64_t t = p.ts_ns;
+
+    // Relative numbers the way tshark shows them: SYN = 0; without a SYN the first segment is 1; the
+    // peer's base is inferred from an ACK (ack - 1) when the peer has not been seen yet.
+    if (syn) {
+      e.lbl_base = p.seq;
+      e.lbl_base_set = true;
+    } else if (!e.lbl_base_set) {
+      e.lbl_base = p.seq - 1;
+      e.lbl_base_set = true;
+    }
+    lbl.rel_seq = static_cast<std::int64_t>(static_cast<std::uint32_t>(p.seq - e.lbl_base));
+    if (ack) {
+      if (!peer.lbl_base_set) {
+        peer.lbl_base = p.ack_seq - 1;
+        peer.lbl_base_set = true;
+      }
+      lbl.rel_ack = static_cast<std::int64_t>(static_cast<std::uint32_t>(p.ack_seq - peer.lbl_base));
+    }
+
+    const std::uint32_t seg_end = p.seq + len + (syn ? 1U : 0U) + (fin ? 1U : 0U);
+    if (rst) {
+      lbl.step = Step::kReset;
+      if (c.first_rst_side < 0) c.first_rst_side = static_cast<std::int8_t>(s);
+    } else if (syn && !ack) {
+      lbl.step = Step::kHandshake1;
+      if (e.syn_seen && p.seq == e.syn_seq) {
+        lbl.retransmission = true;
+        ++c.syn_retransmits;
+      } else {
+        e.syn_seen = true;
+        e.syn_seq = p.seq;
+      }
+      if (c.first_syn_ns < 0) c.first_syn_ns = t;
+    } else if (syn && ack) {
+      lbl.step = Step::kHandshake2;
+      if (e.synack_seen && e.syn_seq == p.seq) {
+        lbl.retransmission = true;
+      } else {
+        e.synack_seen = true;
+        e.syn_seq = p.seq;
+        if (c.synack_ns < 0) c.synack_ns = t;
+      }
+      if (c.first_syn_ns >= 0) lbl.since_syn_ns = t - c.first_syn_ns;
+    } else {
+      const bool data_retx = len > 0 && e.max_end_set && seq_lt(p.seq, e.max_end) &&
+                             !(len == 1 && p.seq + 1 == e.max_end);  // not a keep-alive
+      if (data_retx) lbl.retransmission = true;
+      if (ack && c.established_ns < 0 && peer.synack_seen && e.syn_seen && p.ack_seq == peer.syn_seq + 1) {
+        lbl.step = Step::kHandshake3;
+        c.established_ns = t;
+        if (c.first_syn_ns >= 0) lbl.since_syn_ns = t - c.first_syn_ns;
+      }
+      const bool acks_peer_fin = ack && peer.fin_sent && !peer.fin_acked && seq_ge(p.ack_seq, peer.fin_seq + 1);
+      if (fin) {
+        if (e.fin_sent && p.seq + len == e.fin_seq) {
+          lbl.retransmission = true;
+        } else if (!e.fin_sent) {
+          if (!peer.fin_sent) {
+            lbl.step = Step::kTeardown1;
+            c.first_fin_side = static_cast<std::int8_t>(s);
+          } else if (peer.fin_acked) {
+            lbl.step = Step::kTeardown3;
+          } else if (acks_peer_fin) {
+            lbl.step = Step::kTeardown23;
+            c.fin_23 = true;
+          } else {
+            lbl.step = Step::kSimultaneousFin;
+            c.fin_simultaneous = true;
+          }
+          e.fin_sent = true;
+          e.fin_seq = p.seq + len;
+        }
+        if (acks_peer_fin) peer.fin_acked = true;
+      } else if (acks_peer_fin) {
+        peer.fin_acked = true;
+        lbl.step = e.fin_sent ? Step::kTeardown4 : Step::kTeardown2;
+      }
+    }
+    if (!rst) {
+      if (!e.max_end_set || seq_gt(seg_end, e.max_end)) {
+        e.max_end = seg_end;
+        e.max_end_set = true;
+      }
+    }
+    if (syn) {
+      e.opts.has_mss = p.has_mss;
+      e.opts.mss = p.mss;
+      e.opts.has_wscale = p.has_wscale;
+      e.opts.wscale = p.wscale;
+      e.opts.sack_ok = p.sack_ok;
+      e.opts.timestamps = p.has_timestamps;
+    }
+  }
+
+  // ------------------------------------------------------------------ UDP / ICMP
+  void process_udp(Conn& c, std::size_t s, const PacketSummary& p) noexcept {
+    Endpoint& e = c.ep[s];
+    // UDPAnalyzer::DeliverPacket hands the packet to the session adapter (ConnSize) before the checksum.
+    ++e.pkts;
+    e.ip_bytes += p.ip_len;
+    if (!opts.ignore_bad_checksums && p.checksum_bad) {
+      c.scaled(e.chk, side_code(e, 'C'));  // UDPSessionAdapter::HandleBadChecksum
+      return;
+    }
+    c.last_ns = p.ts_ns;
+    c.check_history(e.is_orig ? kHistData : (kHistData << 16U), e.is_orig ? 'D' : 'd');
+    e.len_stat = (e.len_stat < 0 ? 0 : e.len_stat) + static_cast<std::int64_t>(p.payload_len);
+  }
+
+  void process_icmp(Conn& c, std::size_t s, const PacketSummary& p) noexcept {
+    Endpoint& e = c.ep[s];
+    if (!opts.ignore_bad_checksums && p.checksum_bad) return;  // bad_ICMP_checksum: skipped entirely
+    c.last_ns = p.ts_ns;
+    e.len_stat = (e.len_stat < 0 ? 0 : e.len_stat) + static_cast<std::int64_t>(p.payload_len);
+    ++e.pkts;
+    e.ip_bytes += p.ip_len;
+  }
+
+  // ------------------------------------------------------------------ entry points
+  PacketLabel update(const PacketSummary& p) {
+    PacketLabel lbl;
+    expire(p.ts_ns);
+    if (p.proto != 6 && p.proto != 17 && p.proto != 1 && p.proto != 58) return lbl;
+    if (p.is_fragment) return lbl;
+    if (!opts.ignore_bad_checksums && p.ip_checksum_bad) return lbl;  // Zeek drops it at the IP layer
+    const Key k = make_key(p);
+    const std::uint64_t h = hash_key(k);
+    std::uint32_t idx = find(k, h);
+    if (idx != kNone && p.proto == 6 && is_reuse(conns[idx], p)) {
+      finish(idx, "reused");
+      idx = kNone;
+    }
+    if (idx == kNone) idx = create(p, k, h);
+    Conn& c = conns[idx];
+    const std::size_t s = (c.ep[0].addr == p.src && c.ep[0].port == p.sport) ? 0U : 1U;
+    c.last_pkt_ns = p.ts_ns;
+    switch (p.proto) {
+      case 6: process_tcp(c, s, p, lbl); break;
+      case 17: process_udp(c, s, p); break;
+      default: process_icmp(c, s, p); break;
+    }
+    lbl.conn_id = c.id;
+    std::memcpy(lbl.uid, c.uid.data(), sizeof lbl.uid);
+    lbl.is_orig = c.ep[s].is_orig;
+    lru_touch(idx);
+    arm(idx);
+    return lbl;
+  }
+
+  void flush(const char* reason) {
+    std::vector<std::uint32_t> order;
+    order.reserve(count);
+    for (std::uint32_t i = lru_head; i != kNone; i = conns[i].lru_next) order.push_back(i);
+    std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
+      return conns[a].start_ns != conns[b].start_ns ? conns[a].start_ns < conns[b].start_ns : conns[a].id < conns[b].id;
+    });
+    for (const std::uint32_t i : order) finish(i, reason);
+    heap.clear();
+  }
+};
+
+ConnTracker::ConnTracker(TrackerOptions opts, RecordSink sink) : impl_(std::make_unique<Impl>(opts, std::move(sink))) {}
+ConnTracker::~ConnTracker() = default;
+
+PacketLabel ConnTracker::update(const PacketSummary& pkt) { return impl_->update(pkt); }
+void ConnTracker::flush(const char* reason) { impl_->flush(reason); }
+void ConnTracker::expire(std::int64_t now_ns) { impl_->expire(now_ns); }
+std::size_t ConnTracker::active() const noexcept { return impl_->count; }
+std::uint64_t ConnTracker::evicted() const noexcept { return impl_->evicted_count; }
+
+}  // namespace synscope::track
