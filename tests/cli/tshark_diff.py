@@ -3,8 +3,8 @@
 
 For the project's own captures/ tshark runs now (same field list as the shared oracle); for
 ../shared/captures the stored oracle tables (tshark 4.0.17) are used. Deliberate differences are listed,
-with their reason, in tests/golden/tshark-differences.tsv (capture, frame, field, reason; frame/field
-may be '*'). Exit 0 when every other field agrees."""
+with their reason, in tests/golden/tshark-differences.tsv (capture, frame, tshark field, reason;
+frame/field may be '*'), the same file the decoder's unit-level oracle test reads. Exit 0 when every other field agrees."""
 import csv
 import json
 import os
@@ -72,28 +72,28 @@ def compare(cap, rows, frames, allowed, report):
         pairs = []
         v = ours.get("ip_version")
         if v == 4 and row["ip.src"]:
-            pairs += [("src", ours.get("src"), first(row["ip.src"])), ("dst", ours.get("dst"), first(row["ip.dst"])),
-                      ("proto", ours.get("proto"), int(first(row["ip.proto"])) if row["ip.proto"] else None)]
+            pairs += [("ip.src", ours.get("src"), first(row["ip.src"])), ("ip.dst", ours.get("dst"), first(row["ip.dst"])),
+                      ("ip.proto", ours.get("proto"), int(first(row["ip.proto"])) if row["ip.proto"] else None)]
         elif v == 6 and row["ipv6.src"]:
-            pairs += [("src", ours.get("src"), first(row["ipv6.src"])), ("dst", ours.get("dst"), first(row["ipv6.dst"]))]
+            pairs += [("ipv6.src", ours.get("src"), first(row["ipv6.src"])), ("ipv6.dst", ours.get("dst"), first(row["ipv6.dst"]))]
         proto = ours.get("proto")
         if proto == 6 and row["tcp.srcport"] and "sport" in ours:
-            pairs += [("sport", ours.get("sport"), int(first(row["tcp.srcport"]))),
-                      ("dport", ours.get("dport"), int(first(row["tcp.dstport"])))]
+            pairs += [("tcp.srcport", ours.get("sport"), int(first(row["tcp.srcport"]))),
+                      ("tcp.dstport", ours.get("dport"), int(first(row["tcp.dstport"])))]
             if row["tcp.flags"] and "tcp_flags" in ours:
-                pairs += [("tcp_flags", ours.get("tcp_flags"), int(first(row["tcp.flags"]), 16))]
+                pairs += [("tcp.flags", ours.get("tcp_flags"), int(first(row["tcp.flags"]), 16))]
             if row["tcp.seq_raw"] and "seq" in ours:
-                pairs += [("seq", ours.get("seq"), int(first(row["tcp.seq_raw"])))]
+                pairs += [("tcp.seq_raw", ours.get("seq"), int(first(row["tcp.seq_raw"])))]
             if row["tcp.ack_raw"] and "ack" in ours:
-                pairs += [("ack", ours.get("ack"), int(first(row["tcp.ack_raw"])))]
+                pairs += [("tcp.ack_raw", ours.get("ack"), int(first(row["tcp.ack_raw"])))]
             if row["tcp.len"] and "payload_len" in ours:
-                pairs += [("payload_len", ours.get("payload_len"), int(first(row["tcp.len"])))]
+                pairs += [("tcp.len", ours.get("payload_len"), int(first(row["tcp.len"])))]
         if proto == 1 and row["icmp.type"]:
-            pairs += [("icmp_type", ours.get("icmp_type"), int(first(row["icmp.type"]))),
-                      ("icmp_code", ours.get("icmp_code"), int(first(row["icmp.code"])))]
+            pairs += [("icmp.type", ours.get("icmp_type"), int(first(row["icmp.type"]))),
+                      ("icmp.code", ours.get("icmp_code"), int(first(row["icmp.code"])))]
         if proto == 58 and row["icmpv6.type"]:
-            pairs += [("icmp_type", ours.get("icmp_type"), int(first(row["icmpv6.type"]))),
-                      ("icmp_code", ours.get("icmp_code"), int(first(row["icmpv6.code"])))]
+            pairs += [("icmpv6.type", ours.get("icmp_type"), int(first(row["icmpv6.type"]))),
+                      ("icmpv6.code", ours.get("icmp_code"), int(first(row["icmpv6.code"])))]
         for field, got, want in pairs:
             checked += 1
             if got != want and not is_allowed(allowed, cap, n, field):
