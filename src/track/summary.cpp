@@ -69,6 +69,7 @@ PacketSummary from_frame(const decode::DecodedFrame& f, std::int64_t ts_ns) noex
       p.ack_seq = f.tcp.ack_seq;
       p.window = f.tcp.window;
       p.payload_len = f.tcp.payload_len;
+      p.payload_truncated = f.payload.size() < f.tcp.payload_len;
       p.checksum_bad = f.tcp.checksum_state == decode::ChecksumState::kBad;
       p.has_mss = f.tcp.opt.has_mss;
       p.mss = f.tcp.opt.mss;

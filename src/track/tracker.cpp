@@ -73,6 +73,7 @@ constexpr std::int64_t kTcpSynTimeout = 5'000'000'000;          // tcp_SYN_timeo
 constexpr std::int64_t kTcpSessionTimer = 360'000'000'000;      // tcp_session_timer (6 min)
 constexpr std::int64_t kTcpConnectionLinger = 5'000'000'000;    // tcp_connection_linger
 constexpr std::int32_t kTooLargeSeqDelta = 1048576;             // TCPSessionAdapter.cc
+constexpr std::int64_t kDnsSessionTimeout = 10'000'000'000;     // dns_session_timeout
 
 // History bits (Zeek's Session.h); the responder's are shifted left by 16.
 constexpr std::uint32_t kHistSyn = 0x1;
@@ -143,9 +144,12 @@ struct Endpoint {
   std::uint32_t fin_cnt = 0;
   std::uint32_t rst_cnt = 0;
   Scaled chk, rxmt, win0, gap;
-  // reassembly emulation (gap detection): relative seq up to which data was seen contiguously
-  std::uint64_t reassem_seq = 1;
-  bool reassem_init = false;
+  // reassembly emulation (TCP_Reassembler): contiguous data up to last_reassem, buffered blocks above
+  std::uint64_t last_reassem = 1;
+  std::uint64_t trim_seq = 1;
+  std::uint8_t nblocks = 0;
+  std::array<std::uint64_t, 8> blk_lo{};
+  std::array<std::uint64_t, 8> blk_hi{};
   // --- ConnSize ---
   std::uint64_t pkts = 0;
   std::uint64_t ip_bytes = 0;
@@ -289,8 +293,10 @@ struct Conn {
   std::uint32_t syn_retransmits = 0;
   std::int8_t first_fin_side = -1;
   std::int8_t first_rst_side = -1;
-  bool first_was_synack = false;  // the connection started with a SYN-ACK
-  std::uint32_t tcp_seen = 0;     // TCP packets seen, including ones dropped for a bad checksum
+  bool is_partial = false;          // TCPSessionAdapter::is_partial
+  std::uint8_t first_packet_seen = 0;  // 1 orig, 2 resp (TCPSessionAdapter::first_packet_seen)
+  std::int64_t t_dns = 0;           // DNS analyzer's session timer (UDP DNS flows)
+  std::uint64_t missed_bytes = 0;   // content_gap bytes
   bool fin_23 = false;          // the second FIN acknowledged the first in the same packet
   bool fin_simultaneous = false;
 
@@ -481,6 +487,7 @@ struct ConnTracker::Impl {
     consider(c.t_partial, best);
     consider(c.t_reset, best);
     consider(c.t_delete, best);
+    consider(c.t_dns, best);
     if (c.inactivity_timeout > 0) consider(c.last_ns + c.inactivity_timeout, best);
     return best;
   }
@@ -522,6 +529,7 @@ struct ConnTracker::Impl {
       pick(c.t_partial, 2);
       pick(c.t_reset, 3);
       pick(c.t_delete, 4);
+      pick(c.t_dns, 5);
       std::int64_t inact = 0;
       if (c.inactivity_timeout > 0) inact = c.last_ns + c.inactivity_timeout;
       if (inact != 0 && inact <= now && (best == 0 || inact < best)) {
@@ -572,9 +580,16 @@ struct ConnTracker::Impl {
           if (!c.is_active) break;
           finish(idx, "closed");
           return true;
-        default:  // ConnDeleteTimer after a complete close
+        case 4:  // ConnDeleteTimer after a complete close
           finish(idx, "closed");
           return true;
+        default:  // DNS_Analyzer::ExpireTimer (with its one second of slack)
+          if (now - c.last_ns >= kDnsSessionTimeout - 1'000'000'000) {
+            finish(idx, "timeout");
+            return true;
+          }
+          c.t_dns = now + kDnsSessionTimeout;
+          break;
       }
     }
   }
@@ -671,6 +686,7 @@ struct ConnTracker::Impl {
     rec.orig_opts = o.opts;
     rec.resp_opts = r.opts;
     if (c.proto == 6) {
+      rec.missed_bytes = c.missed_bytes;
       rec.orig_bytes = endpoint_size(o, r);
       rec.resp_bytes = endpoint_size(r, o);
       const char* st = tcp_state(c);
@@ -742,7 +758,6 @@ struct ConnTracker::Impl {
           flip = likely_server_port(6, p.dport) ? (!syn && p.sport < p.dport) : true;
         }
       }
-      c.first_was_synack = syn && ack;
     } else if (p.proto == 17) {
       flip = likely_server_port(17, p.sport) && !likely_server_port(17, p.dport);
     }
@@ -758,6 +773,10 @@ struct ConnTracker::Impl {
       c.t_expire[0] = p.ts_ns + kTcpSynTimeout;
     } else if (p.proto == 17) {
       c.inactivity_timeout = opts.udp_inactivity_timeout_ns;
+      // Zeek's DNS analyzer (attached by the responder port) ends a DNS flow after dns_session_timeout
+      // of silence, checked every 10 s: the inactivity timeout alone would merge separate lookups.
+      const std::uint16_t rp = c.resp().port;
+      if (rp == 53 || rp == 137 || rp == 5353 || rp == 5355) c.t_dns = p.ts_ns + kDnsSessionTimeout;
     } else {
       c.inactivity_timeout = opts.icmp_inactivity_timeout_ns;
     }
@@ -922,6 +941,7 @@ struct ConnTracker::Impl {
               // SYN/SYN-ACK reversal: flip the endpoints and establish the connection.
               flip_roles(c);
               set_state(c, peer, e, EpState::kEstablished);
+              c.first_packet_seen |= 1U;
             }
             if (peer.state == EpState::kSynSent) set_state(c, peer, e, EpState::kEstablished);
             set_state(c, e, peer, EpState::kEstablished);
@@ -949,6 +969,8 @@ struct ConnTracker::Impl {
           } else if (ack && peer.state == EpState::kEstablished) {
             // SYN-ACK seen, SYN missed, now the ACK: establish instead of going partial.
             set_state(c, e, peer, EpState::kEstablished);
+            c.is_partial = false;
+            c.first_packet_seen = static_cast<std::uint8_t>(c.first_packet_seen | (is_orig ? 1U : 2U));
           } else {
             set_state(c, e, peer, EpState::kPartial);
           }
@@ -1016,13 +1038,110 @@ struct ConnTracker::Impl {
     c.hist_seen = (c.hist_seen >> 16U) | (c.hist_seen << 16U);
     c.ep[0].is_orig = !c.ep[0].is_orig;
     c.ep[1].is_orig = !c.ep[1].is_orig;
+    c.first_packet_seen = static_cast<std::uint8_t>(((c.first_packet_seen & 1U) << 1U) | ((c.first_packet_seen & 2U) >> 1U));
   }
 
   static void flip_roles(Conn& c) noexcept {
     // Connection::FlipRoles: swap originator and responder and log '^'.
     c.ep[0].is_orig = !c.ep[0].is_orig;
     c.ep[1].is_orig = !c.ep[1].is_orig;
+    c.first_packet_seen = static_cast<std::uint8_t>(((c.first_packet_seen & 1U) << 1U) | ((c.first_packet_seen & 2U) >> 1U));
+    c.is_partial = false;
     c.add_history('^');
+  }
+
+  /// TCPSessionAdapter::SetPartialStatus.
+  static void set_partial_status(Conn& c, bool is_orig, bool syn, bool ack) noexcept {
+    if (is_orig) {
+      if ((c.first_packet_seen & 1U) == 0) c.is_partial = !syn || ack;
+    } else if ((c.first_packet_seen & 2U) == 0 && !c.is_partial) {
+      c.is_partial = !syn;
+    }
+  }
+
+  // --- TCP_Reassembler emulation: only what decides content gaps (history G/g, missed_bytes) ---
+  static bool is_clean(const Endpoint& e) noexcept {
+    return e.state == EpState::kEstablished || (e.state == EpState::kClosed && e.prev_state == EpState::kEstablished);
+  }
+  static void drop_block(Endpoint& e, std::size_t i) noexcept {
+    for (std::size_t j = i + 1; j < e.nblocks; ++j) {
+      e.blk_lo[j - 1] = e.blk_lo[j];
+      e.blk_hi[j - 1] = e.blk_hi[j];
+    }
+    --e.nblocks;
+  }
+  /// Delivers buffered blocks that became contiguous with last_reassem.
+  static void absorb_blocks(Endpoint& e) noexcept {
+    while (e.nblocks > 0 && e.blk_lo[0] <= e.last_reassem) {
+      if (e.blk_hi[0] > e.last_reassem) e.last_reassem = e.blk_hi[0];
+      drop_block(e, 0);
+    }
+  }
+  /// TCP_Reassembler::DataSent + Reassembler::NewBlock.
+  static void data_sent(Endpoint& e, std::uint64_t seq, std::uint64_t len) noexcept {
+    const std::uint64_t ack = e.to_relative(e.ack_seq, e.ack_wraps);
+    std::uint64_t upper = seq + len;
+    if (seq < ack) {
+      if (upper <= ack) return;  // already acknowledged
+      seq = ack;
+    }
+    if (upper <= e.trim_seq) return;
+    if (seq < e.trim_seq) seq = e.trim_seq;
+    if (seq <= e.last_reassem) {
+      if (upper > e.last_reassem) e.last_reassem = upper;
+      absorb_blocks(e);
+      return;
+    }
+    // Out of order: keep [seq, upper) in the sorted block list, merging overlaps.
+    std::size_t i = 0;
+    while (i < e.nblocks && e.blk_hi[i] < seq) ++i;
+    if (i < e.nblocks && e.blk_lo[i] <= upper) {
+      e.blk_lo[i] = std::min(e.blk_lo[i], seq);
+      e.blk_hi[i] = std::max(e.blk_hi[i], upper);
+      while (i + 1 < e.nblocks && e.blk_lo[i + 1] <= e.blk_hi[i]) {
+        e.blk_hi[i] = std::max(e.blk_hi[i], e.blk_hi[i + 1]);
+        drop_block(e, i + 1);
+      }
+      return;
+    }
+    if (e.nblocks == e.blk_lo.size()) {
+      if (i == e.nblocks) return;  // full: the highest block is dropped (a bounded approximation)
+      --e.nblocks;
+    }
+    for (std::size_t j = e.nblocks; j > i; --j) {
+      e.blk_lo[j] = e.blk_lo[j - 1];
+      e.blk_hi[j] = e.blk_hi[j - 1];
+    }
+    e.blk_lo[i] = seq;
+    e.blk_hi[i] = upper;
+    ++e.nblocks;
+  }
+  /// TCP_Reassembler::Gap: history G/g and content_gap (missed_bytes) when both sides are clean.
+  static void gap(Conn& c, Endpoint& e, const Endpoint& peer, std::uint64_t len) noexcept {
+    if (is_clean(e) && is_clean(peer)) {
+      c.scaled(e.gap, side_code(e, 'G'));
+      c.missed_bytes += len;
+    }
+  }
+  /// TCP_Reassembler::AckReceived -> Reassembler::TrimToSeq -> TCP_Reassembler::Undelivered.
+  static void ack_received(Conn& c, Endpoint& e, const Endpoint& peer, std::uint64_t seq) noexcept {
+    if (e.fin_cnt > 0 && seq >= e.fin_seq_rel) seq = e.fin_seq_rel - 1;
+    if (seq <= e.trim_seq) return;
+    if (seq > e.last_reassem && !(seq <= 2 && c.is_partial)) {
+      // Undelivered(seq): a gap before each buffered block below seq, then up to seq.
+      while (e.nblocks > 0 && e.blk_lo[0] < seq) {
+        if (e.blk_lo[0] > e.last_reassem) gap(c, e, peer, e.blk_lo[0] - e.last_reassem);
+        e.last_reassem = std::max(e.last_reassem, e.blk_hi[0]);
+        drop_block(e, 0);
+        absorb_blocks(e);
+      }
+      if (seq > e.last_reassem) {
+        gap(c, e, peer, seq - e.last_reassem);
+        e.last_reassem = seq;
+      }
+    }
+    while (e.nblocks > 0 && e.blk_hi[0] <= seq) drop_block(e, 0);
+    e.trim_seq = seq;
   }
 
   /// TCPSessionAdapter::ConnectionClosed (no reassembly data pending in this model).
@@ -1057,18 +1176,6 @@ struct ConnTracker::Impl {
     const std::uint32_t len = p.payload_len;
     const std::int64_t t = p.ts_ns;
 
-    // Zeek PR #2191: a connection that began with a SYN-ACK is flipped when the packet right after it
-    // is an ACK or a data segment (either direction): a stealth scan never continues like that. The
-    // baselines show the flip ahead of the whole history ("^haf", "^hADdFaf"), so the history so far is
-    // rewritten from the other side's point of view.
-    if (++c.tcp_seen == 2 && c.first_was_synack && !syn && !rst && (ack || len > 0) &&
-        c.orig().state == EpState::kSynAckSent && c.resp().state == EpState::kInactive) {
-      flip_with_history(c);
-      // The SYN-ACK's sender is now the responder, in the state a responder's SYN-ACK leaves it in, so
-      // the ACK that follows establishes the connection instead of making it partial (Zeek PR #2552).
-      set_state(c, c.resp(), c.orig(), EpState::kEstablished);
-    }
-
     label_tcp(c, s, p, lbl);
 
     if (!opts.ignore_bad_checksums && p.checksum_bad) {
@@ -1077,6 +1184,20 @@ struct ConnTracker::Impl {
       c.scaled(e.chk, side_code(e, 'C'));
       return;
     }
+
+    // Zeek PR #2191: a connection that began with a SYN-ACK is flipped when an ACK or a data segment
+    // follows right after it (either direction): a stealth scan never continues like that. The baselines
+    // show the flip ahead of the whole history ("^haf", "^hADdFaf"; a bad-checksum packet in between,
+    // "Hc…", prevents it), so the history so far is rewritten from the other side's point of view.
+    if (c.hist_len == 1 && c.history[0] == 'H' && !syn && !rst && (ack || len > 0) &&
+        c.orig().state == EpState::kSynAckSent && c.resp().state == EpState::kInactive) {
+      flip_with_history(c);
+      // The SYN-ACK's sender is now the responder, in the state a responder's SYN-ACK leaves it in, so
+      // the ACK that follows establishes the connection instead of making it partial (Zeek PR #2552).
+      set_state(c, c.resp(), c.orig(), EpState::kEstablished);
+      c.is_partial = false;
+    }
+    set_partial_status(c, e.is_orig, syn, ack);
 
     const std::uint32_t seg_len = len + (syn ? 1U : 0U) + (fin ? 1U : 0U) - (rst ? len : 0U);
     const std::uint32_t seq_one_past = p.seq + seg_len;
@@ -1115,8 +1236,9 @@ struct ConnTracker::Impl {
     bool do_close = false;
     bool gen_event = false;
     update_state_machine(c, s, p.seq, len, delta_last, f, t, do_close, gen_event);
-    (void)rel_ack;
-    (void)underflow;
+    if (ack) ack_received(c, peer, e, rel_ack);
+    c.first_packet_seen = static_cast<std::uint8_t>(c.first_packet_seen | (e.is_orig ? 1U : 2U));
+    if (len > 0 && !rst && !underflow && !p.payload_truncated) data_sent(e, syn ? rel_seq + 1 : rel_seq, len);
     if (do_close) connection_closed(c, e, peer, gen_event);
     // ConnSize_Analyzer
     ++e.pkts;

@@ -24,6 +24,7 @@ struct PacketSummary {
   std::uint32_t ack_seq = 0;
   std::uint16_t window = 0;
   std::uint32_t payload_len = 0; ///< TCP/UDP/ICMP payload length from the IP length
+  bool payload_truncated = false; ///< fewer payload bytes captured than payload_len (snaplen)
   bool checksum_bad = false;     ///< transport checksum verified wrong
   bool ip_checksum_bad = false;  ///< IPv4 header checksum verified wrong (Zeek drops such packets)
   bool is_fragment = false;      ///< non-first fragment (no transport header)
