@@ -489,22 +489,20 @@ void TextSink::table_row(const Row& r) {
   w.put(r.history.empty() ? "-" : r.history);
   w.pad_from(m, 14);
   w.put(' ');
-  m = w.mark();
+  std::string cell;
   if (r.rtt_ns >= 0) {
-    w.put(format_duration(r.rtt_ns, opts_.ascii));
-    w.put(" (");
-    w.put(format_duration(r.synack_ns, opts_.ascii));
-    w.put(" / ");
-    w.put(format_duration(r.ack_ns, opts_.ascii));
-    w.put(')');
+    cell = format_duration(r.rtt_ns, opts_.ascii) + " (" + format_duration(r.synack_ns, opts_.ascii) + " / " +
+           format_duration(r.ack_ns, opts_.ascii) + ")";
   } else if (r.synack_ns >= 0) {
-    w.put("- (");
-    w.put(format_duration(r.synack_ns, opts_.ascii));
-    w.put(" / -)");
+    cell = "- (" + format_duration(r.synack_ns, opts_.ascii) + " / -)";
   } else {
-    w.put('-');
+    cell = "-";
   }
-  w.pad_from(m, 37);
+  w.put(cell);
+  // Pad by characters, not bytes: "µ" is two bytes in UTF-8.
+  std::size_t chars = 0;
+  for (const char ch : cell) chars += (static_cast<unsigned char>(ch) & 0xC0U) != 0x80U ? 1U : 0U;
+  for (; chars < 37; ++chars) w.put(' ');
   w.put(' ');
   m = w.mark();
   w.put_u64(r.orig_bytes);
