@@ -20,7 +20,14 @@ std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
     p += 32;
     n -= 32;
   }
-  while (n >= 4) {
+  while (n >= 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, sizeof w);
+    acc += (w & 0xFFFFFFFFU) + (w >> 32U);
+    p += 8;
+    n -= 8;
+  }
+  if (n >= 4) {
     std::uint32_t w = 0;
     std::memcpy(&w, p, sizeof w);
     acc += w;

@@ -285,3 +285,33 @@ TEST_CASE("icmp names: tcpdump's vocabulary") {
     CHECK(ip_proto_name(u) != nullptr);
   }
 }
+
+TEST_CASE("decode_frame reuses its output: nothing of the previous frame survives") {
+  // ICMP error with a quote, then ICMPv6 echo, then a non-IP frame, then a TCP-less IPv4 fragment.
+  const Frame arp = hex({"ff ff ff ff ff ff 02 00 00 00 00 01 08 06 00 01 08 00 06 04 00 01"});
+  DecodedFrame reused;
+  decode_frame(1, view(kUnreach), static_cast<std::uint32_t>(kUnreach.size()), reused);
+  REQUIRE(reused.icmp.quoted.present);
+  decode_frame(229, view(kEcho6), static_cast<std::uint32_t>(kEcho6.size()), reused);
+  CHECK_FALSE(reused.icmp.quoted.present);
+  CHECK(reused.icmp.quoted.sport == 0);
+  CHECK(reused.icmp.is_echo);
+  CHECK(reused.link.ethertype == 0x86DD);
+  decode_frame(1, view(arp), static_cast<std::uint32_t>(arp.size()), reused);
+  const DecodedFrame fresh = run(1, arp);
+  CHECK(reused.transport == Transport::kNone);
+  CHECK(reused.icmp.type == 0);
+  CHECK(reused.icmp.id == 0);
+  CHECK(reused.icmp.checksum_state == ChecksumState::kUnknown);
+  CHECK_FALSE(reused.has_ip());
+  CHECK(reused.ip.src == fresh.ip.src);
+  CHECK(reused.payload.empty());
+  CHECK(reused.link.ethertype == 0x0806);
+  CHECK(reused.l4_caplen == 0);
+  CHECK(reused.ok());
+  decode_frame(1, view(kTimex), static_cast<std::uint32_t>(kTimex.size()), reused);
+  decode_frame(1, view(kEcho), static_cast<std::uint32_t>(kEcho.size()), reused);
+  CHECK_FALSE(reused.icmp.quoted.present);
+  CHECK_FALSE(reused.icmp.quoted.has_tcp_seq);
+  CHECK(reused.icmp.is_echo);
+}
