@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# One command for the performance table of issue 6:
+#   bench/run.sh            builds (Release, -DSYNSCOPE_BENCH=ON) if needed, generates the 1M and 10M packet
+#                           captures in a temporary directory under /tmp, warms the page cache, times the
+#                           floors, synscope and its peers, and prints packets/s, ratios and peak RSS.
+# Environment: BUILD (build dir, default <src>/build-perf), KEEP=1 keeps the generated files,
+# SIZES="1000000 10000000" the files to time, REPEAT=3 runs of each fast command (the best one counts),
+# PEERS=0 skips tcpdump/tshark/tcptrace, FLOOD=5000000 SYNs for the memory run (0 skips it).
+# Timings are wall-clock seconds of the whole process; "cpu" is user+sys (a steadier figure on a busy machine).
+set -euo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$SRC/build-perf}
+SIZES=${SIZES:-"1000000 10000000"}
+REPEAT=${REPEAT:-3}
+PEERS=${PEERS:-1}
+FLOOD=${FLOOD:-5000000}
+TIME=/usr/bin/time
+
+[[ -x $TIME ]] || { echo "run.sh: needs GNU time (apt-get install -y time)" >&2; exit 2; }
+
+if [[ ! -x $BUILD/synscope || ! -x $BUILD/bench/synscope_gen || ! -x $BUILD/bench/floor_read ]]; then
+  cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSYNSCOPE_BENCH=ON >/dev/null
+fi
+cmake --build "$BUILD" -j2 --target synscope synscope_gen floor_read floor_pcap_open floor_pcap_fopen >/dev/null
+
+SYN=$BUILD/synscope
+B=$BUILD/bench
+WORK=$(mktemp -d /tmp/synscope-bench.XXXXXX)
+cleanup() { [[ ${KEEP:-0} == 1 ]] && echo "kept $WORK" >&2 || rm -rf "$WORK"; }
+trap cleanup EXIT
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# measure LABEL PACKETS REPEAT -- command...   (stdout of the command goes to /dev/null)
+# Appends "label packets wall cpu rss_kb" (best wall of REPEAT runs) to $WORK/results.
+measure() {
+  local label=$1 packets=$2 repeat=$3
+  shift 4
+  local best_wall="" best_line=""
+  for ((i = 0; i < repeat; i++)); do
+    if ! $TIME -f "%e %U %S %M" -o "$WORK/t" "$@" >/dev/null 2>"$WORK/err"; then
+      # synscope exits 1 for data problems; anything else is a failure worth showing.
+      if ! grep -q '^Command exited with non-zero status 1$' "$WORK/t"; then
+        echo "run.sh: '$*' failed:" >&2
+        cat "$WORK/err" "$WORK/t" >&2
+        return 1
+      fi
+    fi
+    local line
+    line=$(tail -n 1 "$WORK/t")
+    local wall=${line%% *}
+    if [[ -z $best_wall ]] || awk -v a="$wall" -v b="$best_wall" 'BEGIN{exit !(a < b)}'; then
+      best_wall=$wall
+      best_line=$line
+    fi
+  done
+  read -r wall user sys rss <<<"$best_line"
+  local cpu
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u + s}')
+  echo "$label $packets $wall $cpu $rss" >>"$WORK/results"
+  awk -v l="$label" -v p="$packets" -v w="$wall" -v c="$cpu" -v r="$rss" 'BEGIN{
+    printf "  %-44s %6.2f s  cpu %6.2f s  %7.3f Mpkt/s (cpu %7.3f)  rss %6.1f MiB\n",
+      l, w, c, p / (w > 0 ? w : 0.01) / 1e6, p / (c > 0 ? c : 0.01) / 1e6, r / 1024 }'
+}
+
+echo "synscope benchmark — $(nproc) cores, $(. /etc/os-release && echo "$PRETTY_NAME"), $(uname -r)"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "work dir: $WORK"
+: >"$WORK/results"
+
+for n in $SIZES; do
+  f=$WORK/mixed-$n.pcap
+  start=$(date +%s.%N)
+  "$B/synscope_gen" --packets "$n" --seed 1 -o "$f"
+  end=$(date +%s.%N)
+  size=$(stat -c %s "$f")
+  awk -v n="$n" -v s="$size" -v a="$start" -v b="$end" 'BEGIN{
+    printf "\n== %d packets (%.0f MiB, %.0f bytes/record), generated in %.1f s ==\n", n, s / 1048576, s / n, b - a }'
+  cat "$f" >/dev/null  # page cache
+  tag=$((n / 1000000))M
+  measure "floor: read() 1 MiB walk [$tag]" "$n" "$REPEAT" -- "$B/floor_read" "$f"
+  measure "floor: pcap_next_ex, fopen+1MiB [$tag]" "$n" "$REPEAT" -- "$B/floor_pcap_fopen" "$f"
+  measure "floor: pcap_next_ex, open_offline [$tag]" "$n" 1 -- "$B/floor_pcap_open" "$f"
+  measure "synscope read --conns-only [$tag]" "$n" "$REPEAT" -- "$SYN" read --conns-only "$f"
+  measure "synscope read --json [$tag]" "$n" "$REPEAT" -- "$SYN" read --json "$f"
+  measure "synscope read (text) [$tag]" "$n" "$REPEAT" -- "$SYN" read "$f"
+  if [[ $PEERS == 1 ]]; then
+    if have tcptrace; then measure "tcptrace -n [$tag]" "$n" 1 -- tcptrace -n "$f"; fi
+    if [[ $n -le 1000000 ]]; then  # these need minutes on the 10M file
+      if have tcpdump; then measure "tcpdump -n -r [$tag]" "$n" 1 -- tcpdump -n -r "$f"; fi
+      if have tshark; then
+        measure "tshark -T fields tcp.stream,tcp.flags [$tag]" "$n" 1 -- \
+          tshark -n -r "$f" -T fields -e tcp.stream -e tcp.flags
+        measure "tshark -q -z conv,tcp [$tag]" "$n" 1 -- tshark -n -q -r "$f" -z conv,tcp
+      fi
+    fi
+  fi
+  [[ ${KEEP:-0} == 1 ]] || rm -f "$f"
+done
+
+if [[ $FLOOD -gt 0 ]]; then
+  f=$WORK/synflood.pcap
+  "$B/synscope_gen" --syn-flood "$FLOOD" --seed 1 -o "$f"
+  cat "$f" >/dev/null
+  echo
+  echo "== SYN flood: $FLOOD distinct SYNs, default --max-conns =="
+  measure "synscope read --conns-only [flood]" "$FLOOD" 1 -- "$SYN" read --conns-only "$f"
+  rm -f "$f"
+fi
+
+# ---- ratios ----------------------------------------------------------------------------------------
+echo
+echo "== ratios (wall / cpu) =="
+awk '
+  { key = $1; for (i = 2; i < NF - 3; i++) key = key " " $i; wall[key] = $(NF-2); cpu[key] = $(NF-1); pk[key] = $(NF-3) }
+  function ratio(what, a, b,   s) {
+    if (!(a in wall) || !(b in wall)) return
+    printf "  %-62s %7.2fx  %7.2fx\n", what, wall[b] / wall[a], cpu[b] / (cpu[a] > 0 ? cpu[a] : 0.01)
+  }
+  function share(what, a, b) {
+    if (!(a in wall) || !(b in wall)) return
+    printf "  %-62s %6.1f%%  %6.1f%%\n", what, 100 * wall[b] / wall[a], 100 * cpu[b] / (cpu[a] > 0 ? cpu[a] : 0.01)
+  }
+  END {
+    n = split("1M 10M", tags, " ")
+    for (t = 1; t <= n; t++) {
+      g = "[" tags[t] "]"
+      share("--conns-only speed as % of buffered pcap_next_ex " g, "synscope read --conns-only " g, "floor: pcap_next_ex, fopen+1MiB " g)
+      share("--conns-only speed as % of the read() walk " g, "synscope read --conns-only " g, "floor: read() 1 MiB walk " g)
+      ratio("--json vs tshark -T fields (times faster) " g, "synscope read --json " g, "tshark -T fields tcp.stream,tcp.flags " g)
+      ratio("--conns-only vs tshark -z conv,tcp " g, "synscope read --conns-only " g, "tshark -q -z conv,tcp " g)
+      ratio("text vs tcpdump -n -r " g, "synscope read (text) " g, "tcpdump -n -r " g)
+      ratio("--conns-only vs tcptrace -n " g, "synscope read --conns-only " g, "tcptrace -n " g)
+    }
+    split("synscope read --conns-only|synscope read --json|synscope read (text)", cmds, "|")
+    for (c = 1; c <= 3; c++) {
+      a = cmds[c] " [1M]"; b = cmds[c] " [10M]"
+      if ((a in wall) && (b in wall))
+        printf "  %-62s %6.1f%%  %6.1f%%\n", "time/packet 10M vs 1M, " cmds[c],
+          100 * (wall[b] / pk[b]) / (wall[a] / pk[a]), 100 * (cpu[b] / pk[b]) / ((cpu[a] > 0 ? cpu[a] : 0.01) / pk[a])
+    }
+  }' "$WORK/results"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
