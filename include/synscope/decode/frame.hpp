@@ -37,6 +37,17 @@ enum class Status : std::uint8_t { kOk, kTruncated, kInvalid, kUnsupported };
 enum class Layer : std::uint8_t { kNone, kLink, kIpv4, kIpv6, kTcp, kUdp, kIcmp, kIcmp6 };
 
 /// The first problem met while decoding; decoding stops there and everything before it stays valid.
+/// `what` texts and their numbers (a printer maps status+layer to tcpdump's "[|tcp]", "[|ip6]"…):
+///   truncated "truncated link/ip/ipv6/ipv6 extension/tcp/udp/icmp/icmp6 header": value = bytes needed or
+///     the header length, limit = bytes captured;
+///   invalid "bad ip version" (value = version, limit = expected), "bad ip header length" (value = IHL*4,
+///     limit 20), "bad ip total length" (value = total length < limit = header length),
+///     "bad ipv6 extension header length" (value = end of the header > limit = IP length),
+///     "too many ipv6 extension headers" / "too many vlan tags" / "too many mpls labels" (value > limit = bound),
+///     "bad tcp header length" (value < limit 20: tcpdump's "too short, < 20"; value > limit = IP payload
+///     length: "too long, > N"), "bad udp length" (value = UDP length, limit = 8 or the IP payload length),
+///     "ip payload shorter than transport header" (value = IP payload length, limit = header size);
+///   unsupported "unsupported link type" (value = DLT).
 struct Problem {
   Status status = Status::kOk;
   Layer layer = Layer::kNone;
