@@ -12,8 +12,8 @@
 //    when it moves a connection's next deadline *earlier* (a close / attempt timer); an idle-timeout entry
 //    that pops early is re-pushed at the connection's real deadline. So the common data packet costs no
 //    heap operation, and each connection costs O(log n) about once per timeout period.
-//  * Eviction: an intrusive LRU list (by index) ordered by last packet; at max_conns the least recently
-//    active connection is reported with end_reason "evicted" and its slot reused.
+//  * Eviction: CLOCK (second chance) over the slab approximates least-recently-active without touching
+//    other connections per packet; at max_conns the victim is reported with end_reason "evicted".
 //
 // Zeek behaviour is followed function by function; the comments name the Zeek function each part mirrors.
 
@@ -282,9 +282,7 @@ struct Conn {
   std::int64_t t_delete = 0;
   bool is_active = true;
   std::int64_t armed_at = 0;  // deadline of the heap entry that stands for this conn (0 = none)
-  // LRU
-  std::uint32_t lru_prev = kNone;
-  std::uint32_t lru_next = kNone;
+  bool referenced = false;  // CLOCK bit: set by every packet, cleared by the eviction hand
   // synscope extras
   std::array<char, 20> uid{};
   std::int64_t first_syn_ns = -1;
@@ -390,8 +388,7 @@ struct ConnTracker::Impl {
   std::uint64_t mask = 0;
   std::size_t count = 0;
   std::vector<HeapEntry> heap;
-  std::uint32_t lru_head = kNone;
-  std::uint32_t lru_tail = kNone;
+  std::uint32_t clock_hand = 0;
   std::uint64_t next_id = 1;
   std::uint64_t evicted_count = 0;
   ConnRecord rec;  // reused so that reporting does not allocate in steady state
@@ -455,26 +452,6 @@ struct ConnTracker::Impl {
     slots[i] = 0;
   }
 
-  // ------------------------------------------------------------------ LRU
-  void lru_unlink(std::uint32_t idx) noexcept {
-    Conn& c = conns[idx];
-    if (c.lru_prev != kNone) conns[c.lru_prev].lru_next = c.lru_next; else lru_head = c.lru_next;
-    if (c.lru_next != kNone) conns[c.lru_next].lru_prev = c.lru_prev; else lru_tail = c.lru_prev;
-    c.lru_prev = c.lru_next = kNone;
-  }
-  void lru_push_back(std::uint32_t idx) noexcept {
-    Conn& c = conns[idx];
-    c.lru_prev = lru_tail;
-    c.lru_next = kNone;
-    if (lru_tail != kNone) conns[lru_tail].lru_next = idx; else lru_head = idx;
-    lru_tail = idx;
-  }
-  void lru_touch(std::uint32_t idx) noexcept {
-    if (lru_tail == idx) return;
-    lru_unlink(idx);
-    lru_push_back(idx);
-  }
-
   // ------------------------------------------------------------------ timers
   static void consider(std::int64_t t, std::int64_t& best) noexcept {
     if (t != 0 && (best == 0 || t < best)) best = t;
@@ -491,7 +468,19 @@ struct ConnTracker::Impl {
     if (c.inactivity_timeout > 0) consider(c.last_ns + c.inactivity_timeout, best);
     return best;
   }
+  /// Drops stale heap entries (connections gone or re-armed) once they outnumber the live ones, so the
+  /// heap stays proportional to the open connections even under a SYN flood. Amortized O(1) per push.
+  void compact_heap() {
+    if (heap.size() < 1024 || heap.size() < 4 * count) return;
+    std::erase_if(heap, [this](const HeapEntry& e) {
+      const Conn& c = conns[e.idx];
+      return !c.live || c.gen != e.gen || c.armed_at != e.deadline;
+    });
+    std::make_heap(heap.begin(), heap.end(), HeapLater{});
+  }
+
   void arm(std::uint32_t idx) {
+    compact_heap();
     Conn& c = conns[idx];
     const std::int64_t d = next_deadline(c);
     if (d == 0) return;
@@ -710,16 +699,34 @@ struct ConnTracker::Impl {
     c.live = false;
     slot_erase(idx);
     --count;
-    lru_unlink(idx);
     free_list.push_back(idx);
     if (sink) sink(rec);
   }
 
+  // ------------------------------------------------------------------ eviction
+  /// CLOCK (second chance): an approximation of least-recently-used that costs nothing per packet (one
+  /// bit in a line the packet touches anyway) and touches no other connection; the hand sweeps the slab
+  /// only when a connection must be evicted, clearing bits until it meets an unreferenced one.
+  std::uint32_t pick_victim() noexcept {
+    const auto n = static_cast<std::uint32_t>(conns.size());
+    for (;;) {
+      const std::uint32_t idx = clock_hand;
+      clock_hand = clock_hand + 1 == n ? 0 : clock_hand + 1;
+      Conn& c = conns[idx];
+      if (!c.live) continue;
+      if (c.referenced) {
+        c.referenced = false;
+        continue;
+      }
+      return idx;
+    }
+  }
+
   // ------------------------------------------------------------------ creation
   std::uint32_t create(const PacketSummary& p, const Key& k, std::uint64_t h) {
-    if (count >= opts.max_conns && lru_head != kNone) {
+    if (count >= opts.max_conns && count > 0) {
       ++evicted_count;
-      finish(lru_head, "evicted");
+      finish(pick_victim(), "evicted");
     }
     std::uint32_t idx;
     if (!free_list.empty()) {
@@ -783,7 +790,6 @@ struct ConnTracker::Impl {
     grow_if_needed();
     slot_insert(h, idx);
     ++count;
-    lru_push_back(idx);
     return idx;
   }
 
@@ -1410,7 +1416,7 @@ struct ConnTracker::Impl {
     lbl.conn_id = c.id;
     std::memcpy(lbl.uid, c.uid.data(), sizeof lbl.uid);
     lbl.is_orig = c.ep[s].is_orig;
-    lru_touch(idx);
+    c.referenced = true;
     arm(idx);
     return lbl;
   }
@@ -1418,7 +1424,9 @@ struct ConnTracker::Impl {
   void flush(const char* reason) {
     std::vector<std::uint32_t> order;
     order.reserve(count);
-    for (std::uint32_t i = lru_head; i != kNone; i = conns[i].lru_next) order.push_back(i);
+    for (std::uint32_t i = 0; i < conns.size(); ++i) {
+      if (conns[i].live) order.push_back(i);
+    }
     std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
       return conns[a].start_ns != conns[b].start_ns ? conns[a].start_ns < conns[b].start_ns : conns[a].id < conns[b].id;
     });
