@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --tcp PORT: connect() timing to an open port (python3 http.server in the server namespace), refused
+# --tcp PORT: connect() timing to an open port (a python3 listener in the server namespace), refused
 # attempts (RST from a closed port), timed-out attempts (SYNs dropped by nftables), IPv4 and IPv6, and
 # the usual statistics block and exit codes. Needs no privileges, so it is also run as nobody.
 set -euo pipefail
@@ -8,8 +8,18 @@ source "$(dirname "$0")/ping_topology.sh"
 ping_setup tcp
 ping_workdir
 
-ns_exec srv python3 -m http.server 8080 --bind :: >/dev/null 2>&1 &
-wait_for_port srv tcp 8080 5 || fail "http.server did not start"
+# A listener that accepts and closes (dual-stack); lighter to start than http.server on a busy machine.
+ns_exec srv python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 8080))
+s.listen(64)
+while True:
+    s.accept()[0].close()
+' >/dev/null 2>&1 &
+wait_for_port srv tcp 8080 20 || fail "listener on port 8080 did not start"
 ns_exec srv nft -f - <<'EOF2'
 table inet synscope_tcp {
   chain input {
