@@ -184,7 +184,7 @@ def client(args: argparse.Namespace) -> None:
     elif mode == "reset":
         sock.sendall(HELLO)
         recv_exact(sock, len(HELLO_BACK))
-        # SO_LINGER with a zero timeout makes close() abort: RFC 9293 §3.10.7.1 ABORT sends a RST.
+        # SO_LINGER with a zero timeout makes close() an ABORT (RFC 9293 §3.10.5): an RST, no FIN.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()
     elif mode == "halfclose":

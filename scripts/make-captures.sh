@@ -260,6 +260,8 @@ cap_icmp() {
 }
 
 cap_snaplen() { tcp_capture snaplen.pcap bulk "$SRV4" 7006 -s 60; }
+# 96 bytes keep every header (14 + 20 + 32 = 66, 74 for the SYNs) and cut only the payload.
+cap_snaplen_96() { tcp_capture snaplen-96.pcap bulk "$SRV4" 7015 -s 96; }
 cap_reset() { tcp_capture reset.pcap reset "$SRV4" 7007; }
 cap_half_close() { tcp_capture half-close.pcap halfclose "$SRV4" 7008; }
 
@@ -325,7 +327,8 @@ cap_rotated() {
   local n
   n="$(capinfos -M -c -T "$work/rotated-all.pcap" | awk -F'\t' 'NR==2{print $2}')"
   mkdir -p "$work/split"
-  editcap -c $(( (n + 1) / 2 )) "$work/rotated-all.pcap" "$work/split/rotated.pcap"
+  # -F pcap: editcap writes pcapng by default; -s 262144 keeps tcpdump's snaplen in the headers.
+  editcap -F pcap -s 262144 -c $(( (n + 1) / 2 )) "$work/rotated-all.pcap" "$work/split/rotated.pcap"
   local parts=("$work"/split/rotated_*)
   [[ ${#parts[@]} -eq 2 ]] || fail "editcap made ${#parts[@]} files, expected 2"
   mv "${parts[0]}" "$work/rotated-1.pcap"
@@ -338,7 +341,7 @@ cap_pcapng() {
   editcap -F pcapng "$work/handshake.pcap" "$work/handshake.pcapng"
 }
 
-ALL=(handshake refused ipv6 vlan sll2 icmp snaplen reset half_close simultaneous_close unanswered udp
+ALL=(handshake refused ipv6 vlan sll2 icmp snaplen snaplen_96 reset half_close simultaneous_close unanswered udp
   rotated nano pcapng offload)
 
 # --- checks: each capture must show what the README says it shows ---------------------------------
@@ -390,6 +393,12 @@ check_all() {
     [[ -e "$f" ]] || continue
     local b
     b="$(basename "$f")"
+    local type
+    type="$(capinfos -T -t "$f" | awk -F'\t' 'NR==2{print $2}')"
+    case "$b:$type" in
+      handshake-nano.pcap:nsecpcap | *.pcapng:pcapng | *.pcap:pcap) ;;
+      *) fail "$b is a '$type' file" ;;
+    esac
     [[ "$b" == offload-bad-csum.pcap ]] && continue
     expect "$b" 'tcp.checksum.status == 0 || udp.checksum.status == 0 || ip.checksum.status == 0' 0
   done
@@ -440,6 +449,11 @@ check_all() {
   if check_one snaplen.pcap; then
     expect snaplen.pcap 'frame.cap_len > 60' 0
     expect snaplen.pcap 'frame.len > 60' "$(tshark -r "$work/snaplen.pcap" 2>/dev/null | wc -l)"
+  fi
+  if check_one snaplen-96.pcap; then
+    expect snaplen-96.pcap 'frame.cap_len > 96' 0
+    expect snaplen-96.pcap 'tcp.len == 400' 2
+    expect snaplen-96.pcap '_ws.expert.message contains "truncated" || tcp.analysis.flags' 0
   fi
   if check_one reset.pcap; then
     expect reset.pcap 'tcp.flags.reset == 1 && tcp.srcport == 40007' 1
