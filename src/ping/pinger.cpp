@@ -412,6 +412,9 @@ void Pinger::drain(Session& s) {
     if (recv_ns < 0) recv_ns = wall_ns();
     handle_packet(s, Bytes{rbuf_.data(), static_cast<std::size_t>(n)}, reinterpret_cast<const sockaddr*>(&from),
                   recv_ns, ttl);
+    // iputils returns to its exit check as soon as nothing is in flight, so a duplicate queued right
+    // behind the last awaited reply is not counted; stop reading at the same point.
+    if (o_.count > 0 && s.stats.received + s.stats.errors >= o_.count) return;
   }
 }
 

@@ -87,4 +87,17 @@ wait "$pid" || rc=$?
 expect_grep sigint "$WORK/int" "^--- $SRV4 ping statistics ---$"
 expect_grep sigint "$WORK/int" "^[56] packets transmitted, [56] received"
 echo "ok SIGINT"
+# Duplicates: the router copies every echo reply (nftables dup). iputils stops at the -c-th reply, so
+# the copy of the last one is not counted: 3 received, +2 duplicates.
+ns_exec rtr nft -f - <<EOF2
+table ip synscope_dup {
+  chain forward_dup {
+    type filter hook forward priority 0; policy accept;
+    ip daddr $CLI4 icmp type echo-reply dup to $CLI4 device a0
+  }
+}
+EOF2
+compare_iputils dup cli -c 3 -i 0.2 "$SRV4"
+expect_grep dup "$WORK/dup.synscope" "^64 bytes from $SRV4: icmp_seq=2 ttl=63 time=[0-9.]+ ms \(DUP!\)$"
+expect_grep dup "$WORK/dup.synscope" "^3 packets transmitted, 3 received, \+2 duplicates, 0% packet loss"
 echo "ping replies: ok"
