@@ -43,10 +43,11 @@ std::string format_reply_text(const ReplyEvent& e, bool with_wall, std::size_t d
   return s;
 }
 
-std::string format_error_text(const ErrorEvent& e, bool with_wall) {
+std::string format_error_text(const ErrorEvent& e, bool with_wall, bool name_host) {
   std::string s;
   if (with_wall) s += format_wall(e.wall_us);
   s += "From " + e.from + " icmp_seq=" + std::to_string(e.seq) + " " + e.reason;
+  if (name_host) s += " (to " + e.host + ")";
   return s;
 }
 

@@ -256,7 +256,7 @@ void Pinger::report_error(Session& s, std::uint16_t seq, std::uint8_t type, std:
   if (o_.json) {
     print_line(format_error_json(e));
   } else if (!o_.quiet) {
-    print_line(format_error_text(e, o_.timestamps));
+    print_line(format_error_text(e, o_.timestamps, sessions_.size() > 1));
   }
 }
 

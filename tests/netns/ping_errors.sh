@@ -39,6 +39,13 @@ ping_unreachable_pause
 ns_exec cli "$SYNSCOPE_BIN" ping --socket dgram -c 1 "$UNREACH4" >"$WORK/unr4.dgram" 2>&1 && fail "unr4 dgram: exit 0"
 expect_grep "unr4 dgram" "$WORK/unr4.dgram" "^From $RTR4 icmp_seq=1 Destination Host Unreachable$"
 
+# Several hosts at once: each error line names whose probe it was, each host gets its own block.
+ns_exec cli "$SYNSCOPE_BIN" ping -c 2 -i 0.2 -t 1 "$SRV4" "$SRV6" >"$WORK/multi" 2>&1 && fail "multi: exit 0"
+expect_grep multi "$WORK/multi" "^From $RTR4 icmp_seq=2 Time to live exceeded \(to $SRV4\)$"
+expect_grep multi "$WORK/multi" "^From $RTR6 icmp_seq=2 Time exceeded: Hop limit \(to $SRV6\)$"
+[[ $(grep -c '^2 packets transmitted, 0 received, +2 errors' "$WORK/multi") -eq 2 ]] || { cat "$WORK/multi" >&2; fail "multi: blocks"; }
+echo "ok multi-host errors"
+
 # JSON error lines carry the ICMP type/code and the router.
 ns_exec cli "$SYNSCOPE_BIN" ping --json -c 1 -t 1 "$SRV4" >"$WORK/json" 2>&1 && fail "json: exit 0"
 python3 - "$WORK/json" "$RTR4" <<'PY' || fail "json error line"

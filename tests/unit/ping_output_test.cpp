@@ -63,6 +63,7 @@ TEST_CASE("ping output: error lines") {
   e.icmp_type = 11;
   e.reason = "Time to live exceeded";
   CHECK(format_error_text(e, false) == "From 192.0.2.1 icmp_seq=2 Time to live exceeded");
+  CHECK(format_error_text(e, false, true) == "From 192.0.2.1 icmp_seq=2 Time to live exceeded (to 198.51.100.2)");
   CHECK(format_error_json(e) ==
         R"({"type":"error","host":"198.51.100.2","seq":2,"icmp_type":11,"icmp_code":0,"from":"192.0.2.1",)"
         R"("reason":"Time to live exceeded","source":"socket"})");

@@ -55,8 +55,9 @@ std::string format_wall(std::int64_t wall_us);
 /// "64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=0.123 ms" plus " (DUP!)", " (BAD CHECKSUM!)",
 /// " (truncated)", wrong-data dump.
 std::string format_reply_text(const ReplyEvent& e, bool with_wall, std::size_t datalen);
-/// "From 192.0.2.1 icmp_seq=1 Time to live exceeded"
-std::string format_error_text(const ErrorEvent& e, bool with_wall);
+/// "From 192.0.2.1 icmp_seq=1 Time to live exceeded"; with several hosts `name_host` appends
+/// " (to HOST)" so the line says whose probe it was.
+std::string format_error_text(const ErrorEvent& e, bool with_wall, bool name_host = false);
 
 /// JSON lines. Keys in a stable order; the first keys are the documented ones.
 std::string format_reply_json(const ReplyEvent& e);
