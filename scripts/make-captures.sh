@@ -39,7 +39,7 @@ while getopts "o:kvh" opt; do
   case "$opt" in
     o) out_dir="$OPTARG" ;;
     k) keep_work=1 ;;
-    v) NETNS_VERBOSE=1 ;;
+    v) export NETNS_VERBOSE=1 ;;
     h) sed -n '2,20p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
@@ -51,7 +51,7 @@ if [[ "$(id -u)" -ne 0 ]]; then
   exit 77
 fi
 
-# shellcheck source=../tests/netns/lib.sh
+# shellcheck source=tests/netns/lib.sh
 source "$root/tests/netns/lib.sh"
 require_root
 require_cmds ip tcpdump tshark editcap capinfos ethtool ping nft tc ss timeout "$PYTHON"
@@ -188,7 +188,7 @@ server_wait() {
 # finish NAME — let the last ACK land, stop tcpdump, check something was written.
 finish() {
   sleep 0.3
-  tcpdump_stop
+  tcpdump_stop "$TCPDUMP_PID"
   [[ -s "$work/$1" ]] || fail "$1 was not written"
   log "$1: $(tcpdump -n -r "$work/$1" 2>/dev/null | wc -l) packets"
 }

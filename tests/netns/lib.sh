@@ -24,6 +24,7 @@
 # (globbed from tests/netns/*.sh by CMakeLists.txt) does.
 
 if [[ -n "${SYNSCOPE_NETNS_LIB_LOADED:-}" ]]; then
+  # shellcheck disable=SC2317 # "return" fails when executed rather than sourced
   return 0 2>/dev/null || true
 fi
 SYNSCOPE_NETNS_LIB_LOADED=1
