@@ -100,4 +100,30 @@ EOF2
 compare_iputils dup cli -c 3 -i 0.2 "$SRV4"
 expect_grep dup "$WORK/dup.synscope" "^64 bytes from $SRV4: icmp_seq=2 ttl=63 time=[0-9.]+ ms \(DUP!\)$"
 expect_grep dup "$WORK/dup.synscope" "^3 packets transmitted, 3 received, \+2 duplicates, 0% packet loss"
+# Wrong data: the router rewrites data bytes 16 and 18 of each echo reply (0x10, 0x12 -> 0x20, 0x02: the
+# same one's-complement sum, so the ICMP checksum stays valid). Both pings report the first wrong byte.
+ns_exec rtr nft -f - <<EOF2
+table ip synscope_mangle {
+  chain forward_mangle {
+    type filter hook forward priority 10; policy accept;
+    ip daddr $CLI4 icmp type echo-reply @th,192,8 set 0x20 @th,208,8 set 0x02
+  }
+}
+EOF2
+ns_exec rtr nft delete table ip synscope_dup
+compare_iputils wrong-data cli -c 2 -i 0.2 "$SRV4"
+expect_grep wrong-data "$WORK/wrong-data.synscope" "^wrong data byte #16 should be 0x10 but was 0x20$"
+expect_grep wrong-data "$WORK/wrong-data.synscope" "^#16	20 11 2 13 14 "
+if grep -q "BAD CHECKSUM" "$WORK/wrong-data.synscope"; then fail "wrong-data: checksum should still be valid"; fi
+
+# A single rewritten byte breaks the checksum: counted as corrupted, not received (newer iputils does the
+# same; iputils 20221126 passes 0 instead of its checksum verdict to gather_statistics and counts it).
+ns_exec rtr nft flush chain ip synscope_mangle forward_mangle
+ns_exec rtr nft add rule ip synscope_mangle forward_mangle ip daddr "$CLI4" icmp type echo-reply @th,192,8 set 0xaa
+rc=0
+ns_exec cli "$SYNSCOPE_BIN" ping -c 2 -i 0.2 -W 1 "$SRV4" >"$WORK/corrupt" 2>&1 || rc=$?
+[[ $rc -eq 1 ]] || { cat "$WORK/corrupt" >&2; fail "corrupted: exit $rc, expected 1"; }
+expect_grep corrupted "$WORK/corrupt" "icmp_seq=1 ttl=63 time=[0-9.]+ ms \(BAD CHECKSUM!\)$"
+expect_grep corrupted "$WORK/corrupt" "^2 packets transmitted, 0 received, \+2 corrupted, 100% packet loss"
+echo "ok wrong data and bad checksums"
 echo "ping replies: ok"
