@@ -1,10 +1,21 @@
-// FileSource: pcap / pcapng files through libpcap, merged by timestamp.
-// Each FILE gets a large stdio buffer (libpcap's own pcap_open_offline reads 4 KiB at a time) and
-// nanosecond precision (libpcap scales microsecond files). BPF is applied with pcap_offline_filter so
-// that every record is still counted in frame numbers, like tshark's frame.number under a display filter.
+// FileSource: pcap / pcapng files, merged by timestamp.
+//
+// Two readers behind one interface:
+//  * the fast path, for a regular classic-pcap file (either byte order, µs or ns magic, version 2.4) of a
+//    common link type: the file is read with read(2) in large blocks and the 16-byte record headers are
+//    walked in place, so a record costs no copy and no stdio call. Measured on a 10M-packet file it runs
+//    at about twice the speed of libpcap's buffered reader (bench/run.sh: floor_read vs floor_pcap_fopen).
+//    It reproduces libpcap's checks and messages (sf-pcap.c pcap_next_packet): "truncated dump file; tried
+//    to read N captured bytes, only got M", "invalid packet capture length …", records longer than the
+//    snapshot length cut to it.
+//  * libpcap (pcap_fopen_offline with a large stdio buffer; libpcap's own pcap_open_offline reads 4 KiB at a
+//    time) for pcapng, stdin, FIFOs and anything unusual (old versions, other link types, patched formats).
+// Both give nanosecond timestamps (µs files are scaled). BPF is applied with pcap_offline_filter (on a
+// pcap_open_dead handle for the fast path) so that every record is still counted in frame numbers, like
+// tshark's frame.number under a display filter.
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,22 +33,221 @@
 namespace synscope::capture {
 namespace {
 
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+// libpcap's MAXIMUM_SNAPLEN: max_snaplen_for_dlt() for every link type the fast path takes.
+constexpr std::uint32_t kMaxSnaplen = 262144;
+constexpr std::size_t kFileHeaderSize = 24;
+constexpr std::size_t kRecordHeaderSize = 16;
+
+/// Owns a file descriptor (the fast path reads it directly; nothing else closes it).
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  [[nodiscard]] int get() const noexcept { return fd_; }
+  int release() noexcept {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd) noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+std::uint32_t bswap32(std::uint32_t v) noexcept { return __builtin_bswap32(v); }
+
+std::uint32_t load_u32(const unsigned char* p) noexcept {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/// What the fast path needs from a classic pcap file header, or nothing when libpcap should read the file.
+struct ClassicHeader {
+  bool usable = false;
+  bool swapped = false;
+  bool nano = false;
+  std::uint32_t dlt = 0;
+  std::uint32_t snapshot = 0;
+};
+
+ClassicHeader inspect_header(const unsigned char* h) noexcept {
+  ClassicHeader out;
+  std::uint32_t magic = load_u32(h);
+  if (magic == 0xD4C3B2A1U || magic == 0x4D3CB2A1U) {
+    out.swapped = true;
+    magic = bswap32(magic);
+  }
+  if (magic != 0xA1B2C3D4U && magic != 0xA1B23C4DU) return out;  // pcapng, Kuznetzov, not pcap: libpcap
+  out.nano = magic == 0xA1B23C4DU;
+  std::uint16_t major = 0;
+  std::uint16_t minor = 0;
+  std::memcpy(&major, h + 4, 2);
+  std::memcpy(&minor, h + 6, 2);
+  if (out.swapped) {
+    major = static_cast<std::uint16_t>((major >> 8U) | (major << 8U));
+    minor = static_cast<std::uint16_t>((minor >> 8U) | (minor << 8U));
+  }
+  // 2.4 only: earlier versions may have caplen and len swapped, which libpcap guesses per record.
+  if (major != 2 || minor != 4) return out;
+  std::uint32_t snaplen = load_u32(h + 16);
+  std::uint32_t linktype = load_u32(h + 20);
+  if (out.swapped) {
+    snaplen = bswap32(snaplen);
+    linktype = bswap32(linktype);
+  }
+  // LINKTYPE_ -> DLT_ as libpcap's linktype_to_dlt() does for the types taken here. SLL and SLL2 only
+  // in host byte order: libpcap byte-swaps CAN pseudo-headers inside them for swapped files.
+  switch (linktype) {
+    case 1: out.dlt = 1; break;       // Ethernet
+    case 101: out.dlt = 12; break;    // LINKTYPE_RAW -> DLT_RAW (12 on Linux)
+    case 228: out.dlt = 228; break;   // raw IPv4
+    case 229: out.dlt = 229; break;   // raw IPv6
+    case 113:                          // Linux cooked
+    case 276:                          // Linux cooked v2
+      if (out.swapped) return out;
+      out.dlt = linktype;
+      break;
+    default: return out;  // everything else (and the FCS bits in the upper 6 bits) through libpcap
+  }
+  // pcap_adjust_snapshot(): 0 or oversize snaplens mean the maximum.
+  out.snapshot = (snaplen == 0 || snaplen > kMaxSnaplen) ? kMaxSnaplen : snaplen;
+  out.usable = true;
+  return out;
+}
+
+/// Reads a classic pcap file with read(2) into a large buffer and hands out records in place.
+class BlockReader {
+ public:
+  BlockReader(int fd, ClassicHeader h, std::size_t block) : fd_(fd), h_(h), block_(block < (1U << 16U) ? 1U << 16U : block) {
+    // A whole record (header + up to the maximum snapshot length) always fits next to a block's tail.
+    buf_.resize(block_ + kRecordHeaderSize + kMaxSnaplen);
+  }
+
+  struct Record {
+    std::int64_t ts_ns;
+    std::uint32_t caplen;
+    std::uint32_t len;
+    const unsigned char* data;
+  };
+
+  /// 1 = a record, 0 = clean end of file, -1 = error (message in `error`).
+  int next(Record& r, std::string& error) {
+    if (!ensure(kRecordHeaderSize)) {
+      if (failed_) return fail(error);
+      const std::size_t got = end_ - pos_;
+      if (got == 0) return 0;
+      error = "truncated dump file; tried to read 16 header bytes, only got " + std::to_string(got);
+      return -1;
+    }
+    const unsigned char* hp = buf_.data() + pos_;
+    std::uint32_t sec = load_u32(hp);
+    std::uint32_t frac = load_u32(hp + 4);
+    std::uint32_t caplen = load_u32(hp + 8);
+    std::uint32_t len = load_u32(hp + 12);
+    if (h_.swapped) {
+      sec = bswap32(sec);
+      frac = bswap32(frac);
+      caplen = bswap32(caplen);
+      len = bswap32(len);
+    }
+    // As libpcap: the fields are signed 32-bit (struct pcap_timeval of bpf_int32), µs scaled up to ns.
+    r.ts_ns = static_cast<std::int64_t>(static_cast<std::int32_t>(sec)) * 1'000'000'000LL +
+              static_cast<std::int64_t>(static_cast<std::int32_t>(frac)) * (h_.nano ? 1 : 1000);
+    r.len = len;
+    if (caplen > kMaxSnaplen) {
+      error = caplen > h_.snapshot ? "invalid packet capture length " + std::to_string(caplen) +
+                                         ", bigger than snaplen of " + std::to_string(h_.snapshot)
+                                   : "invalid packet capture length " + std::to_string(caplen) +
+                                         ", bigger than maximum of " + std::to_string(kMaxSnaplen);
+      return -1;
+    }
+    if (!ensure(kRecordHeaderSize + caplen)) {
+      if (failed_) return fail(error);
+      // libpcap reports the snapshot length first when the record is longer than it.
+      const std::size_t got = end_ - pos_ - kRecordHeaderSize;
+      const std::uint32_t tried = (caplen > h_.snapshot && got < h_.snapshot) ? h_.snapshot : caplen;
+      error = "truncated dump file; tried to read " + std::to_string(tried) + " captured bytes, only got " +
+              std::to_string(got);
+      return -1;
+    }
+    r.data = buf_.data() + pos_ + kRecordHeaderSize;
+    // Longer than the file's snapshot length: the rest is skipped and the record cut (libpcap does too).
+    r.caplen = caplen > h_.snapshot ? h_.snapshot : caplen;
+    pos_ += kRecordHeaderSize + caplen;
+    return 1;
+  }
+
+ private:
+  int fail(std::string& error) const {
+    error = std::string("error reading dump file: ") + std::strerror(errno_);
+    return -1;
+  }
+
+  // Makes `n` bytes available at pos_ (n <= block + record). False at end of file or on a read error.
+  bool ensure(std::size_t n) {
+    if (end_ - pos_ >= n) return true;
+    if (eof_ || failed_) return false;
+    // Keep the unconsumed tail (one partial record at most) and top up with whole blocks.
+    if (pos_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+      end_ -= pos_;
+      pos_ = 0;
+    }
+    while (end_ < n) {
+      const std::size_t room = buf_.size() - end_;
+      const ssize_t got = ::read(fd_, buf_.data() + end_, room < block_ ? room : block_);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        errno_ = errno;
+        failed_ = true;
+        return false;
+      }
+      if (got == 0) {
+        eof_ = true;
+        return false;
+      }
+      end_ += static_cast<std::size_t>(got);
+    }
+    return true;
+  }
+
+  int fd_;
+  ClassicHeader h_;
+  std::size_t block_;
+  std::vector<unsigned char> buf_;
+  std::size_t pos_ = 0;
+  std::size_t end_ = 0;
+  bool eof_ = false;
+  bool failed_ = false;
+  int errno_ = 0;
 };
 
 struct Input {
   std::string path;
+  // Exactly one of these reads: the fast path (fd + reader) or libpcap. `pcap` is also the BPF compiler
+  // for the fast path (a pcap_open_dead handle).
+  Fd fd;
+  std::unique_ptr<BlockReader> fast;
   PcapHandle pcap;
-  std::vector<char> buffer;           // stdio buffer; must outlive the FILE, which pcap owns
+  std::vector<char> buffer;           // stdio buffer for libpcap's FILE; must outlive the FILE, which pcap owns
   bpf_program program{};
   bool has_program = false;
   std::uint32_t dlt = 0;
-  // The pending record (read ahead for the merge). Valid until the next pcap_next_ex on this handle.
+  // The pending record (read ahead for the merge). Valid until this input advances again.
   bool pending = false;
   bool done = false;
-  pcap_pkthdr* hdr = nullptr;
-  const u_char* data = nullptr;
+  pcap_pkthdr hdr{};                  // caplen / len for pcap_offline_filter
+  const unsigned char* data = nullptr;
   std::int64_t ts_ns = 0;
 
   Input() = default;
@@ -49,6 +259,33 @@ struct Input {
     if (has_program) pcap_freecode(&program);
   }
 };
+
+/// Opens `path` for the fast path when it is a regular classic-pcap file the fast path handles; otherwise
+/// leaves `in` untouched and returns false (libpcap will open the file and give its own verdict).
+bool try_open_fast(Input& in, const std::string& path, const struct stat& st, std::size_t block) {
+  if (!S_ISREG(st.st_mode) || st.st_size < static_cast<off_t>(kFileHeaderSize)) return false;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return false;  // libpcap's open reports the error
+  unsigned char header[kFileHeaderSize];
+  std::size_t got = 0;
+  while (got < sizeof header) {
+    const ssize_t n = ::read(fd.get(), header + got, sizeof header - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    got += static_cast<std::size_t>(n);
+  }
+  const ClassicHeader h = inspect_header(header);
+  if (!h.usable) return false;
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);  // larger kernel read-ahead
+  in.fast = std::make_unique<BlockReader>(fd.get(), h, block);
+  in.fd.reset(fd.release());
+  in.dlt = h.dlt;
+  // A handle that only compiles filters, with the file's link type and snapshot length.
+  in.pcap.reset(pcap_open_dead_with_tstamp_precision(static_cast<int>(h.dlt), static_cast<int>(h.snapshot),
+                                                     PCAP_TSTAMP_PRECISION_NANO));
+  if (!in.pcap) throw CaptureError(path + ": out of memory");
+  return true;
+}
 
 }  // namespace
 
@@ -63,11 +300,31 @@ struct FileSource::Impl {
     Input& in = *inputs[i];
     in.pending = false;
     if (in.done) return;
-    const int rc = pcap_next_ex(in.pcap.get(), &in.hdr, &in.data);
+    if (in.fast) {
+      BlockReader::Record r{};
+      std::string error;
+      const int rc = in.fast->next(r, error);
+      if (rc == 1) {
+        in.pending = true;
+        in.ts_ns = r.ts_ns;
+        in.hdr.caplen = r.caplen;
+        in.hdr.len = r.len;
+        in.data = r.data;
+        return;
+      }
+      in.done = true;
+      if (rc < 0) problems.push_back(in.path + ": " + error);
+      return;
+    }
+    pcap_pkthdr* hdr = nullptr;
+    const u_char* data = nullptr;
+    const int rc = pcap_next_ex(in.pcap.get(), &hdr, &data);
     if (rc == 1) {
       in.pending = true;
+      in.hdr = *hdr;
+      in.data = data;
       // With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.
-      in.ts_ns = static_cast<std::int64_t>(in.hdr->ts.tv_sec) * 1'000'000'000LL + static_cast<std::int64_t>(in.hdr->ts.tv_usec);
+      in.ts_ns = static_cast<std::int64_t>(hdr->ts.tv_sec) * 1'000'000'000LL + static_cast<std::int64_t>(hdr->ts.tv_usec);
       return;
     }
     in.done = true;
@@ -79,6 +336,7 @@ struct FileSource::Impl {
 
 FileSource::FileSource(const std::vector<std::string>& paths, FileOptions opts) : impl_(std::make_unique<Impl>()) {
   if (paths.empty()) throw CaptureError("no input file given");
+  const std::size_t block = opts.read_buffer > 0 ? opts.read_buffer : 1U << 20U;
   impl_->inputs.reserve(paths.size());
   for (const std::string& path : paths) {
     auto owned = std::make_unique<Input>();
@@ -91,26 +349,28 @@ FileSource::FileSource(const std::vector<std::string>& paths, FileOptions opts) 
       throw std::system_error(err, std::generic_category(), "cannot open " + path);
     }
     if (S_ISDIR(st.st_mode)) throw CaptureError(path + ": is a directory, not a capture file");
-    std::FILE* fp = is_stdin ? ::fdopen(::dup(0), "rb") : std::fopen(path.c_str(), "rb");
-    if (fp == nullptr) {
-      const int err = errno;
-      throw std::system_error(err, std::generic_category(), "cannot open " + path);
+    if (is_stdin || !try_open_fast(in, path, st, block)) {
+      std::FILE* fp = is_stdin ? ::fdopen(::dup(0), "rb") : std::fopen(path.c_str(), "rb");
+      if (fp == nullptr) {
+        const int err = errno;
+        throw std::system_error(err, std::generic_category(), "cannot open " + path);
+      }
+      in.buffer.resize(block);
+      std::setvbuf(fp, in.buffer.data(), _IOFBF, in.buffer.size());
+      char errbuf[PCAP_ERRBUF_SIZE] = {};
+      pcap_t* p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+      if (p == nullptr) {
+        std::fclose(fp);  // pcap did not take ownership
+        std::string msg = errbuf;
+        if (S_ISREG(st.st_mode) && st.st_size == 0) msg = "empty file";
+        throw CaptureError(path + ": not a readable pcap/pcapng file (" + msg + ")");
+      }
+      in.pcap.reset(p);
+      in.dlt = static_cast<std::uint32_t>(pcap_datalink(p));
     }
-    in.buffer.resize(opts.read_buffer > 0 ? opts.read_buffer : 1U << 20U);
-    std::setvbuf(fp, in.buffer.data(), _IOFBF, in.buffer.size());
-    char errbuf[PCAP_ERRBUF_SIZE] = {};
-    pcap_t* p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (p == nullptr) {
-      std::fclose(fp);  // pcap did not take ownership
-      std::string msg = errbuf;
-      if (S_ISREG(st.st_mode) && st.st_size == 0) msg = "empty file";
-      throw CaptureError(path + ": not a readable pcap/pcapng file (" + msg + ")");
-    }
-    in.pcap.reset(p);
-    in.dlt = static_cast<std::uint32_t>(pcap_datalink(p));
     if (!opts.filter.empty()) {
-      if (pcap_compile(p, &in.program, opts.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        throw CaptureError("bad filter expression '" + opts.filter + "': " + pcap_geterr(p));
+      if (pcap_compile(in.pcap.get(), &in.program, opts.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        throw CaptureError("bad filter expression '" + opts.filter + "': " + pcap_geterr(in.pcap.get()));
       }
       in.has_program = true;
     }
@@ -123,6 +383,7 @@ FileSource::~FileSource() = default;
 
 bool FileSource::next(RawFrame& out) {
   Impl& s = *impl_;
+  const std::size_t n_inputs = s.inputs.size();
   for (;;) {
     if (s.last_input != std::numeric_limits<std::size_t>::max()) {
       s.advance(s.last_input);
@@ -130,22 +391,26 @@ bool FileSource::next(RawFrame& out) {
     }
     // Pick the earliest pending record; ties go to the earlier file (stable for rotated captures).
     std::size_t best = std::numeric_limits<std::size_t>::max();
-    for (std::size_t i = 0; i < s.inputs.size(); ++i) {
-      const Input& in = *s.inputs[i];
-      if (in.pending && (best == std::numeric_limits<std::size_t>::max() || in.ts_ns < s.inputs[best]->ts_ns)) best = i;
+    if (n_inputs == 1) {
+      if (s.inputs[0]->pending) best = 0;
+    } else {
+      for (std::size_t i = 0; i < n_inputs; ++i) {
+        const Input& in = *s.inputs[i];
+        if (in.pending && (best == std::numeric_limits<std::size_t>::max() || in.ts_ns < s.inputs[best]->ts_ns)) best = i;
+      }
     }
     if (best == std::numeric_limits<std::size_t>::max()) return false;
     Input& in = *s.inputs[best];
     s.last_input = best;
     ++s.frame_no;
-    if (in.has_program && pcap_offline_filter(&in.program, in.hdr, in.data) == 0) continue;
+    if (in.has_program && pcap_offline_filter(&in.program, &in.hdr, in.data) == 0) continue;
     out.ts_ns = in.ts_ns;
-    out.caplen = in.hdr->caplen;
-    out.wire_len = in.hdr->len;
+    out.caplen = in.hdr.caplen;
+    out.wire_len = in.hdr.len;
     out.dlt = in.dlt;
     out.frame_no = s.frame_no;
     out.file_index = static_cast<std::uint32_t>(best);
-    out.bytes = Bytes{reinterpret_cast<const std::byte*>(in.data), in.hdr->caplen};  // NOLINT: libpcap hands u_char*
+    out.bytes = Bytes{reinterpret_cast<const std::byte*>(in.data), in.hdr.caplen};  // NOLINT: records are raw bytes
     return true;
   }
 }
