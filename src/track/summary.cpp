@@ -52,8 +52,14 @@ PacketSummary from_frame(const decode::DecodedFrame& f, std::int64_t ts_ns) noex
   p.is_fragment = f.ip.is_fragment && f.ip.frag_offset != 0;
   // A transport header that did not decode (truncated / bad length) is not a connection packet: Zeek
   // drops it with a "truncated_header" / "bad_TCP_header_len" weird before any lookup.
-  const bool transport_broken = !f.ok() && (f.problem.layer == decode::Layer::kTcp || f.problem.layer == decode::Layer::kUdp ||
-                                            f.problem.layer == decode::Layer::kIcmp || f.problem.layer == decode::Layer::kIcmp6);
+  // Deliberate difference: a TCP header whose fixed 20 bytes were captured but whose options were cut by
+  // the snap length (tcpdump -s 60) is still tracked: flags, seq, ack and window are all there, and users
+  // reading such captures want their handshakes labelled. Zeek drops these ("truncated_header").
+  const bool tcp_options_cut = f.transport == decode::Transport::kTcp && f.problem.status == decode::Status::kTruncated &&
+                               f.problem.layer == decode::Layer::kTcp && f.l4_caplen >= 20;
+  const bool transport_broken = !f.ok() && !tcp_options_cut &&
+                                (f.problem.layer == decode::Layer::kTcp || f.problem.layer == decode::Layer::kUdp ||
+                                 f.problem.layer == decode::Layer::kIcmp || f.problem.layer == decode::Layer::kIcmp6);
   if (p.is_fragment || transport_broken) {
     p.proto = f.ip.proto;
     p.is_fragment = true;  // the tracker skips it either way

@@ -297,6 +297,7 @@ struct Conn {
   std::uint64_t missed_bytes = 0;   // content_gap bytes
   bool fin_23 = false;          // the second FIN acknowledged the first in the same packet
   bool fin_simultaneous = false;
+  bool data_after_fin = false;  // the other side sent data after the first FIN: a half-close was used
 
   Endpoint& orig() noexcept { return ep[0].is_orig ? ep[0] : ep[1]; }
   Endpoint& resp() noexcept { return ep[0].is_orig ? ep[1] : ep[0]; }
@@ -638,6 +639,7 @@ struct ConnTracker::Impl {
     const bool both_fin = c.ep[0].fin_sent && c.ep[1].fin_sent;
     if (both_fin) {
       if (c.fin_simultaneous) return "simultaneous";
+      if (c.data_after_fin) return "half-close";  // closed by both in the end, but data flowed one way after the first FIN
       return c.fin_23 ? "fin-3way" : "fin-4way";
     }
     if (std::strcmp(state, "REJ") == 0) return "rejected";
@@ -1319,6 +1321,8 @@ struct ConnTracker::Impl {
       const bool data_retx = len > 0 && e.max_end_set && seq_lt(p.seq, e.max_end) &&
                              !(len == 1 && p.seq + 1 == e.max_end);  // not a keep-alive
       if (data_retx) lbl.retransmission = true;
+      // RFC 9293 §3.6: after a FIN the other side may keep sending (half-close).
+      if (len > 0 && !data_retx && peer.fin_sent && !e.fin_sent) c.data_after_fin = true;
       if (ack && c.established_ns < 0 && peer.synack_seen && e.syn_seen && p.ack_seq == peer.syn_seq + 1) {
         lbl.step = Step::kHandshake3;
         c.established_ns = t;
