@@ -22,7 +22,7 @@ void add_ping(CLI::App& app, Runner& run) {
   auto v6_only = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("ping", "ICMP echo like iputils ping (raw or ping socket), or --tcp handshake ping");
   cmd->add_option("hosts", opts->hosts, "host names or addresses (several are pinged at once)")->required();
-  cmd->add_option("-c", opts->count, "stop after COUNT replies/errors (iputils -c)");
+  auto* copt = cmd->add_option("-c", opts->count, "stop after COUNT replies/errors (iputils -c)");
   auto* iopt = cmd->add_option("-i", opts->interval_s, "seconds between probes (default 1; below 0.2 only for root)");
   auto* wopt = cmd->add_option("-W", opts->linger_s, "seconds to wait for a reply after the last probe (default 10)");
   cmd->add_option("-w", opts->deadline_s, "deadline: stop after this many seconds whatever happens");
@@ -38,7 +38,8 @@ void add_ping(CLI::App& app, Runner& run) {
   cmd->add_flag("--json", opts->json, "JSON lines: start, reply, error, summary");
   cmd->add_flag("--explain", opts->explain, "teaching view: the socket call and a byte-level first reply");
   auto* topt = cmd->add_option("--tcp", opts->tcp_port, "TCP handshake ping: time connect() to PORT");
-  cmd->callback([opts, socket_text, iopt, wopt, v4_only, v6_only, topt, &run]() {
+  cmd->callback([opts, socket_text, copt, iopt, wopt, v4_only, v6_only, topt, &run]() {
+    opts->count_set = copt->count() > 0;
     opts->interval_set = iopt->count() > 0;
     opts->linger_set = wopt->count() > 0;
     if (*v4_only) opts->family = ping::FamilyChoice::kIpv4;

@@ -21,7 +21,7 @@ std::string fmt_i(const char* f, std::int64_t v) {
 
 std::string validate(const PingOptions& o, bool privileged) {
   if (o.hosts.empty()) return "no host given (usage: synscope ping [options] HOST...)";
-  if (o.count < 0) return fmt_i("invalid count: %" PRId64 " (must be 1 or more)", o.count);
+  if (o.count < 0 || (o.count_set && o.count < 1)) return fmt_i("invalid count: %" PRId64 " (must be 1 or more)", o.count);
   if (!std::isfinite(o.interval_s) || o.interval_s < 0.0 || o.interval_s > kMaxSeconds) {
     return fmt("bad timing interval: %g", o.interval_s);
   }

@@ -35,6 +35,10 @@ TEST_CASE("ping options: defaults are valid, absurd values are not") {
   o = ok();
   o.count = -1;
   CHECK(validate(o, true) == "invalid count: -1 (must be 1 or more)");
+  o.count = 0;
+  CHECK(validate(o, true).empty());  // no -c: ping until interrupted
+  o.count_set = true;
+  CHECK(validate(o, true) == "invalid count: 0 (must be 1 or more)");
   o = ok();
   o.interval_s = -1;
   CHECK(validate(o, true) == "bad timing interval: -1");
@@ -105,7 +109,7 @@ TEST_CASE("ping CLI: bad values exit 2 with one line, before any socket is opene
   const char* cases[] = {"ping -c -1 192.0.2.1",     "ping -s 70000 192.0.2.1", "ping -t 300 192.0.2.1",
                          "ping -W 0 192.0.2.1",      "ping -i -2 192.0.2.1",    "ping -w -1 192.0.2.1",
                          "ping --tcp 0 192.0.2.1",   "ping --socket tcp 192.0.2.1", "ping -c abc 192.0.2.1",
-                         "ping -4 -6 192.0.2.1"};
+                         "ping -4 -6 192.0.2.1",     "ping -c 0 192.0.2.1"};
   for (const char* c : cases) {
     CAPTURE(c);
     std::string err;

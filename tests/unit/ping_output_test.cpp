@@ -32,6 +32,9 @@ TEST_CASE("ping output: reply lines") {
   e.bad_checksum = false;
   e.truncated = true;  // iputils stops the line there
   CHECK(format_reply_text(e, false, 56) == "64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 (truncated)");
+  e.truncated = false;
+  e.late = true;  // only with an explicit -W: the reply came after the wait time
+  CHECK(format_reply_text(e, false, 56) == "64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=0.123 ms (late)");
   e = reply();
   e.timed = false;
   e.ttl = -1;

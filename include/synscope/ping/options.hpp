@@ -13,6 +13,7 @@ enum class FamilyChoice : std::uint8_t { kAny, kIpv4, kIpv6 };
 struct PingOptions {
   std::vector<std::string> hosts;
   std::int64_t count = 0;            ///< -c; 0 = until interrupted
+  bool count_set = false;            ///< -c was given (then it must be at least 1, as in iputils)
   double interval_s = 1.0;           ///< -i
   bool interval_set = false;
   double linger_s = 10.0;            ///< -W: how long to wait for a reply after the last probe (iputils' MAXWAIT)
