@@ -87,7 +87,8 @@ void put_problem(Writer& w, const decode::Problem& p) {
   }
 }
 
-void put_tcp_options(Writer& w, const decode::TcpInfo& tcp) {
+/// `cut`: the snap length ended the header inside the options; the "[|tcp]" marker says so already.
+void put_tcp_options(Writer& w, const decode::TcpInfo& tcp, bool cut) {
   decode::TcpOptionIterator it(tcp.options);
   decode::TcpOption o;
   bool first = true;
@@ -131,7 +132,7 @@ void put_tcp_options(Writer& w, const decode::TcpInfo& tcp) {
         w.put_u64(o.kind);
     }
   }
-  if (it.malformed()) w.put(first ? "bad-opts" : ",bad-opts");
+  if (it.malformed() && !cut) w.put(first ? "bad-opts" : ",bad-opts");
 }
 
 }  // namespace
@@ -290,7 +291,7 @@ void TextSink::packet(const PacketEvent& ev) {
       }
       if (!t.options.empty()) {
         w.put(' ');
-        put_tcp_options(w, t);
+        put_tcp_options(w, t, f.problem.status == decode::Status::kTruncated && f.problem.layer == decode::Layer::kTcp);
       }
       if ((t.flags & (decode::tcp_flag::kSyn | decode::tcp_flag::kFin | decode::tcp_flag::kRst)) == 0 ||
           (t.flags & decode::tcp_flag::kSyn) != 0) {
