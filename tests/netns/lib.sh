@@ -161,10 +161,12 @@ veth_add() {
   n1="$(ns_name "$1")"
   n2="$(ns_name "$3")"
   ip link add "$2" netns "$n1" type veth peer name "$4" netns "$n2" || fail "veth $1/$2 <-> $3/$4"
-  # No automatic IPv6 link-local address: only the documentation addresses a test adds itself appear,
-  # and captures are free of router solicitations and MLD reports.
-  ip -n "$n1" link set "$2" addrgenmode none 2>/dev/null || true
-  ip -n "$n2" link set "$4" addrgenmode none 2>/dev/null || true
+  # NETNS_NO_LINKLOCAL=1: no automatic IPv6 link-local address (quieter captures). Routed IPv6 needs
+  # the link-local addresses, so it is off by default.
+  if [[ "${NETNS_NO_LINKLOCAL:-0}" == 1 ]]; then
+    ip -n "$n1" link set "$2" addrgenmode none 2>/dev/null || true
+    ip -n "$n2" link set "$4" addrgenmode none 2>/dev/null || true
+  fi
   ip -n "$n1" link set "$2" up
   ip -n "$n2" link set "$4" up
   log "veth $1/$2 <-> $3/$4"
