@@ -1,5 +1,6 @@
 // Writer: a plain buffer over write(2). Output formatting is the hot path of `synscope read`,
-// so integers are formatted by hand instead of through stdio or iostreams.
+// so integers are formatted by hand instead of through stdio or iostreams, and the common calls are
+// inline in the header; this file holds the slow paths and the less frequent formats.
 
 #include "synscope/sink/writer.hpp"
 
@@ -10,62 +11,45 @@
 
 namespace synscope::sink {
 
-Writer::Writer(int fd, std::size_t capacity) : fd_(fd), buf_(capacity < 256 ? 256 : capacity) {}
+// The buffer is at least 256 bytes so that any single formatted number or short token fits after a flush.
+Writer::Writer(int fd, std::size_t capacity)
+    : fd_(fd), cap_(capacity < 256 ? 256 : capacity), buf_(std::make_unique<char[]>(cap_)) {}
 
 Writer::~Writer() { flush(); }
 
-void Writer::put(std::string_view s) {
-  if (s.size() > buf_.size() - len_) {
-    flush();
-    if (s.size() > buf_.size()) {
-      // Larger than the buffer: write it through.
-      std::size_t off = 0;
-      while (off < s.size() && !failed_) {
-        const ssize_t n = ::write(fd_, s.data() + off, s.size() - off);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          failed_ = true;
-          break;
-        }
-        off += static_cast<std::size_t>(n);
-      }
-      total_ += s.size();
-      return;
+void Writer::put_slow(std::string_view s) {
+  flush();
+  if (s.size() <= cap_) {
+    std::memcpy(buf_.get(), s.data(), s.size());
+    len_ = s.size();
+    return;
+  }
+  // Larger than the buffer: write it through.
+  std::size_t off = 0;
+  while (off < s.size() && !failed_) {
+    const ssize_t n = ::write(fd_, s.data() + off, s.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      failed_ = true;
+      break;
     }
+    off += static_cast<std::size_t>(n);
   }
-  std::memcpy(buf_.data() + len_, s.data(), s.size());
-  len_ += s.size();
-}
-
-void Writer::put_u64(std::uint64_t v) {
-  char tmp[20];
-  std::size_t n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  if (buf_.size() - len_ < n) flush();
-  while (n > 0) buf_[len_++] = tmp[--n];
-}
-
-void Writer::put_i64(std::int64_t v) {
-  if (v < 0) {
-    put('-');
-    put_u64(static_cast<std::uint64_t>(-(v + 1)) + 1U);
-  } else {
-    put_u64(static_cast<std::uint64_t>(v));
-  }
+  total_ += s.size();
 }
 
 void Writer::put_u64_padded(std::uint64_t v, unsigned width) {
   char tmp[20];
-  unsigned n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0 && n < 20);
-  for (unsigned i = n; i < width; ++i) put('0');
-  while (n > 0) put(tmp[--n]);
+  const std::size_t n = detail::format_u64(v, tmp);
+  const std::size_t zeros = width > n ? width - n : 0;
+  if (zeros + n > cap_ - len_) {
+    for (std::size_t i = 0; i < zeros; ++i) put('0');
+    put(std::string_view(tmp, n));
+    return;
+  }
+  std::memset(buf_.get() + len_, '0', zeros);
+  std::memcpy(buf_.get() + len_ + zeros, tmp, n);
+  len_ += zeros + n;
 }
 
 void Writer::put_hex(std::uint64_t v, unsigned min_width) {
@@ -77,7 +61,8 @@ void Writer::put_hex(std::uint64_t v, unsigned min_width) {
     v >>= 4U;
   } while (v != 0);
   for (unsigned i = n; i < min_width; ++i) put('0');
-  while (n > 0) put(tmp[--n]);
+  reserve(n);
+  while (n > 0) buf_[len_++] = tmp[--n];
 }
 
 void Writer::put_fixed(std::int64_t value, unsigned decimals) {
@@ -99,13 +84,26 @@ void Writer::put_fixed(std::int64_t value, unsigned decimals) {
 
 void Writer::pad_from(std::size_t m, std::size_t width) {
   const std::size_t written = mark() - m;
-  for (std::size_t i = written; i < width; ++i) put(' ');
+  if (written >= width) return;
+  std::size_t spaces = width - written;
+  while (spaces > 0) {
+    if (len_ == cap_) flush();
+    const std::size_t n = spaces < cap_ - len_ ? spaces : cap_ - len_;
+    std::memset(buf_.get() + len_, ' ', n);
+    len_ += n;
+    spaces -= n;
+  }
 }
 
 void Writer::put_json_string(std::string_view s) {
   put('"');
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  // Runs of characters that need no escaping are copied in one piece.
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    put(s.substr(start, i - start));
+    start = i + 1;
     switch (c) {
       case '"': put("\\\""); break;
       case '\\': put("\\\\"); break;
@@ -113,21 +111,18 @@ void Writer::put_json_string(std::string_view s) {
       case '\r': put("\\r"); break;
       case '\t': put("\\t"); break;
       default:
-        if (c < 0x20) {
-          put("\\u00");
-          put_hex(c, 2);
-        } else {
-          put(ch);
-        }
+        put("\\u00");
+        put_hex(c, 2);
     }
   }
+  put(s.substr(start));
   put('"');
 }
 
 void Writer::flush() {
   std::size_t off = 0;
   while (off < len_ && !failed_) {
-    const ssize_t n = ::write(fd_, buf_.data() + off, len_ - off);
+    const ssize_t n = ::write(fd_, buf_.get() + off, len_ - off);
     if (n < 0) {
       if (errno == EINTR) continue;
       failed_ = true;
