@@ -196,7 +196,11 @@ std::vector<InterfaceInfo> list_interfaces() {
         continue;
       }
       std::string text = buf;
-      if (prefix >= 0) text += "/" + std::to_string(prefix);
+      if (prefix >= 0) {
+        // Two appends, not `"/" + to_string(…)`: g++ 12 -O2 gives a false -Wrestrict on the latter.
+        text.push_back('/');
+        text.append(std::to_string(prefix));
+      }
       info.addresses.push_back(std::move(text));
     }
     out.push_back(std::move(info));

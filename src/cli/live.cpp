@@ -25,6 +25,7 @@ struct LiveCmdOptions {
   std::string device;
   std::string filter;
   int snaplen = 262144;
+  int buffer_kib = 32768;
   bool no_promisc = false;
   std::int64_t count = 0;
   double duration = 0;
@@ -60,6 +61,7 @@ int run_live(const LiveCmdOptions& o) {
   lo.filter = o.filter;
   lo.snaplen = o.snaplen;
   lo.promisc = !o.no_promisc;
+  lo.buffer_bytes = o.buffer_kib * 1024;
   capture::LiveSource source(lo);
   std::unique_ptr<capture::PcapWriter> writer;
   if (!o.write.empty()) writer = std::make_unique<capture::PcapWriter>(o.write, source.dlt(), o.snaplen);
@@ -147,6 +149,8 @@ void add_live(CLI::App& app, Runner& run) {
   cmd->add_option("-i,--interface", opts->device, "interface (default: the first usable one; see `synscope interfaces`)");
   cmd->add_option("-f,--filter", opts->filter, "BPF filter expression");
   cmd->add_option("-s,--snaplen", opts->snaplen, "bytes captured per packet")->check(CLI::Range(64, 262144));
+  cmd->add_option("-B,--buffer-size", opts->buffer_kib, "kernel capture buffer in KiB (default 32768; more absorbs bursts)")
+      ->check(CLI::Range(64, 1 << 21));
   cmd->add_flag("-p,--no-promiscuous-mode", opts->no_promisc, "do not put the interface in promiscuous mode");
   cmd->add_option("-c,--count", opts->count, "stop after N packets")
       ->check(CLI::Range(static_cast<std::int64_t>(1), INT64_MAX));

@@ -15,7 +15,7 @@ struct LiveOptions {
   std::string filter;            ///< BPF
   int snaplen = 262144;
   bool promisc = true;
-  int buffer_bytes = 4 << 20;    ///< kernel ring buffer
+  int buffer_bytes = 32 << 20;   ///< kernel ring buffer: immediate mode uses one ring slot per packet, so bursts need room
 };
 
 /// What the kernel and libpcap counted (pcap_stats).
