@@ -146,6 +146,16 @@ void TextSink::color_reset() {
   if (opts_.color) out_.put("\x1b[0m");
 }
 
+void TextSink::end_line(const decode::DecodedFrame& f) {
+  if (!f.ok()) {
+    out_.put(' ');
+    color(kRed);
+    put_problem(out_, f.problem);
+    color_reset();
+  }
+  out_.put('\n');
+}
+
 void TextSink::packet_header() {
   packet_header_done_ = true;
   color(kDim);
@@ -208,13 +218,7 @@ void TextSink::packet(const PacketEvent& ev) {
     }
     w.put(", length ");
     w.put_u64(ev.raw.wire_len);
-    if (!f.ok()) {
-      w.put(' ');
-      color(kRed);
-      put_problem(w, f.problem);
-      color_reset();
-    }
-    w.put('\n');
+    end_line(f);
     return;
   }
 
@@ -374,13 +378,7 @@ void TextSink::packet(const PacketEvent& ev) {
     }
   }
   if (f.ip.header_checksum == decode::ChecksumState::kBad) w.put(" bad-ip-csum");
-  if (!f.ok()) {
-    w.put(' ');
-    color(kRed);
-    put_problem(w, f.problem);
-    color_reset();
-  }
-  w.put('\n');
+  end_line(f);
   if (opts_.explain && label != nullptr) explain(ev);
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "support/track_capture.hpp"
 #include "synscope/capture/source.hpp"
 #include "synscope/decode/frame.hpp"
 #include "synscope/track/summary.hpp"
@@ -167,20 +168,7 @@ struct Stats {
 };
 
 std::vector<ConnRecord> track_capture(const std::string& path, bool ignore_checksums) {
-  std::vector<ConnRecord> recs;
-  synscope::track::TrackerOptions opts;
-  opts.ignore_bad_checksums = ignore_checksums;
-  synscope::track::ConnTracker tracker(opts, [&](const ConnRecord& r) { recs.push_back(r); });
-  synscope::capture::FileSource src({path}, synscope::capture::FileOptions{});
-  synscope::capture::RawFrame raw;
-  synscope::decode::DecodedFrame frame;
-  while (src.next(raw)) {
-    frame = synscope::decode::DecodedFrame{};
-    synscope::decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame);
-    tracker.update(synscope::track::from_frame(frame, raw.ts_ns));
-  }
-  tracker.flush();
-  return recs;
+  return synscope::test::track_capture(path, ignore_checksums);
 }
 
 void compare_capture(const std::string& capture, const std::string& baseline_path, bool cut, bool ignore_checksums,

@@ -40,6 +40,8 @@ class TextSink final : public Sink {
     std::uint8_t proto;
   };
   void packet_header();
+  /// The decode problem marker (if any) and the newline that end every packet line.
+  void end_line(const decode::DecodedFrame& f);
   void table_header();
   void table_row(const Row& row);
   void explain(const PacketEvent& ev);

@@ -1,0 +1,27 @@
+#include "support/track_capture.hpp"
+
+#include "synscope/capture/source.hpp"
+#include "synscope/decode/frame.hpp"
+#include "synscope/track/summary.hpp"
+#include "synscope/track/tracker.hpp"
+
+namespace synscope::test {
+
+std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignore_bad_checksums) {
+  std::vector<track::ConnRecord> recs;
+  track::TrackerOptions opts;
+  opts.ignore_bad_checksums = ignore_bad_checksums;
+  track::ConnTracker tracker(opts, [&](const track::ConnRecord& r) { recs.push_back(r); });
+  capture::FileSource src({path}, capture::FileOptions{});
+  capture::RawFrame raw;
+  decode::DecodedFrame frame;
+  while (src.next(raw)) {
+    frame = decode::DecodedFrame{};
+    decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame);
+    tracker.update(track::from_frame(frame, raw.ts_ns));
+  }
+  tracker.flush();
+  return recs;
+}
+
+}  // namespace synscope::test
