@@ -784,6 +784,10 @@ void decode_ethertype(std::uint16_t type, Bytes frame, std::size_t off, std::siz
     const std::size_t sectag = (tci & 0x20U) != 0 ? 14U : 6U;
     if ((tci & 0x0CU) != 0) {
       link.ethertype = type;
+      if (off + sectag > frame.size()) {  // the SCI is cut off: header_len never exceeds the frame
+        set_problem(out, Status::kTruncated, Layer::kLink, kTruncLink, u32(off + sectag), u32(frame.size()));
+        return;
+      }
       link.header_len = static_cast<std::uint8_t>(std::min<std::size_t>(off + sectag, 255));
       return;  // encrypted or modified: nothing to decode
     }
