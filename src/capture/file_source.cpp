@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -324,7 +325,16 @@ struct FileSource::Impl {
       in.hdr = *hdr;
       in.data = data;
       // With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.
-      in.ts_ns = static_cast<std::int64_t>(hdr->ts.tv_sec) * 1'000'000'000LL + static_cast<std::int64_t>(hdr->ts.tv_usec);
+      // A pcapng timestamp (64 bits of if_tsresol units) can lie far beyond what int64 nanoseconds hold.
+      // Clamp to ±2^62 ns (years 1824..2116) so that neither this product nor a consumer adding a timeout
+      // (the tracker: up to a year) can overflow. Found by fuzz_file_reader.
+      constexpr std::int64_t kLimit = std::int64_t{1} << 62U;
+      std::int64_t ns = 0;
+      if (__builtin_mul_overflow(static_cast<std::int64_t>(hdr->ts.tv_sec), 1'000'000'000LL, &ns) ||
+          __builtin_add_overflow(ns, static_cast<std::int64_t>(hdr->ts.tv_usec), &ns)) {
+        ns = hdr->ts.tv_sec < 0 ? -kLimit : kLimit;
+      }
+      in.ts_ns = std::clamp(ns, -kLimit, kLimit);
       return;
     }
     in.done = true;
