@@ -10,7 +10,7 @@
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"synscope: watch TCP handshakes, analyse pcap/pcapng files, ping hosts"};
+  CLI::App app{"synscope: watch TCP handshakes, analyse pcap/pcapng files, ping hosts", "synscope"};
   app.set_version_flag("--version", std::string("synscope ") + SYNSCOPE_VERSION);
   app.require_subcommand(1);
 
@@ -21,6 +21,15 @@ int main(int argc, char** argv) {
   synscope::cli::add_ping(app, run);
   synscope::cli::add_protocols(app, run);
 
+  if (argc < 2) {
+    std::fputs(app.help().c_str(), stderr);
+    return synscope::cli::kExitError;
+  }
+  const auto subs = app.get_subcommands([&](const CLI::App* sub) { return sub->get_name() == argv[1]; });
+  if (argv[1][0] != '-' && subs.empty()) {
+    std::fprintf(stderr, "synscope: unknown subcommand '%s' (read, live, interfaces, demo, ping, protocols)\n", argv[1]);
+    return synscope::cli::kExitError;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

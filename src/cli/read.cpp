@@ -66,7 +66,7 @@ int run_read(const ReadOptions& o) {
 void add_read(CLI::App& app, Runner& run) {
   auto opts = std::make_shared<ReadOptions>();
   CLI::App* cmd = app.add_subcommand("read", "decode and label pcap/pcapng files (several files = one stream merged by time)");
-  cmd->add_option("files", opts->files, "capture files (pcap, nanosecond pcap, pcapng; - for stdin)")->required();
+  cmd->add_option("FILE", opts->files, "capture files (pcap, nanosecond pcap, pcapng; - for stdin)")->required();
   cmd->add_option("-f,--filter", opts->filter, "BPF filter expression (libpcap syntax, e.g. 'tcp port 443')");
   cmd->add_option("-c,--count", opts->count, "stop after N packets (that pass the filter)")
       ->check(CLI::Range(static_cast<std::int64_t>(1), INT64_MAX));
