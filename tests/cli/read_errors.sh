@@ -87,6 +87,10 @@ run_synscope read --inactivity-timeout -1 "$TMP/hs.pcap"
 expect_eq "negative timeout exit" "$RC" 2
 run_synscope read
 expect_eq "no file exit" "$RC" 2
+expect_match "no file message" "$ERR" "FILE is required"
+run_synscope bogus
+expect_eq "unknown subcommand exit" "$RC" 2
+expect_match "unknown subcommand message" "$ERR" "unknown subcommand 'bogus'"
 
 # A FIFO is read as a stream (like tcpdump -r -), and so is stdin.
 mkfifo "$TMP/fifo"
