@@ -174,6 +174,7 @@ struct Options {
   std::uint64_t packets = 1'000'000;
   std::uint64_t seed = 1;
   std::uint32_t open = 2000;
+  std::uint32_t rate = 100'000;   ///< packets per second of capture time (mean gap 1e9/rate ns)
   std::uint64_t syn_flood = 0;
   bool nano = false;
   std::string out;
@@ -185,6 +186,8 @@ class Generator {
     payload_.resize(1U << 16U);
     for (auto& b : payload_) b = static_cast<std::uint8_t>(rng_.next());
     ts_ns_ = 1'700'000'000LL * 1'000'000'000LL;
+    gap_ns_ = 1'000'000'000U / (o.rate == 0 ? 1U : o.rate);
+    if (gap_ns_ == 0) gap_ns_ = 1;
   }
 
   void file_header() {
@@ -203,7 +206,7 @@ class Generator {
   void run_mixed() {
     for (auto& c : pool_) new_conn(c);
     for (std::uint64_t n = 0; n < o_.packets; ++n) {
-      ts_ns_ += 1000 + rng_.below(19000);  // 1..20 µs apart: ~100 k packets per second of capture time
+      ts_ns_ += 1 + rng_.below(gap_ns_ * 2);  // uniform gaps with the mean 1e9 / rate
       const std::uint32_t r = rng_.below(1000);
       if (r < 40) {
         udp_noise();
@@ -523,6 +526,7 @@ class Generator {
   std::vector<Conn> pool_;
   std::vector<std::uint8_t> payload_;
   std::int64_t ts_ns_ = 0;
+  std::uint32_t gap_ns_ = 10'000;
 };
 
 }  // namespace synscope_bench

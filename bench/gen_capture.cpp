@@ -18,10 +18,11 @@ using synscope_bench::Options;
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "synscope_gen: %s\n"
-               "usage: synscope_gen [--packets N] [--seed S] [--open C] [--nano] -o FILE\n"
+               "usage: synscope_gen [--packets N] [--seed S] [--open C] [--rate R] [--nano] -o FILE\n"
                "       synscope_gen --syn-flood N [--seed S] -o FILE\n"
                "  --packets N    packets to write (default 1000000)\n"
                "  --open C       concurrently open TCP connections (default 2000)\n"
+               "  --rate R       packets per second of capture time (default 100000)\n"
                "  --seed S       PRNG seed (default 1); same seed and options = same bytes\n"
                "  --nano         nanosecond-resolution pcap (magic a1b23c4d)\n"
                "  --syn-flood N  N SYNs with distinct source address/port, 1 µs apart\n",
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (a == "--packets") o.packets = number(value());
     else if (a == "--seed") o.seed = number(value());
     else if (a == "--open") o.open = static_cast<std::uint32_t>(number(value()));
+    else if (a == "--rate") o.rate = static_cast<std::uint32_t>(number(value()));
     else if (a == "--syn-flood") o.syn_flood = number(value());
     else if (a == "--nano") o.nano = true;
     else if (a == "-o") o.out = value();
