@@ -101,6 +101,13 @@ def main():
     elif kind == "rotated-b":
         # times follow rotated-a: frames 4.. at 4 ms, 5 ms, …
         data = _shifted(frames[4:], 4)
+    elif kind == "fuzz-input":  # pcapgen.py fuzz-input OUT TARGET INPUT: a fuzz input as a capture
+        data = _fuzz_input_pcap(sys.argv[3], sys.argv[4])
+    elif kind == "ipv6-ext-chain":  # IPv6, then N (default 50) hop-by-hop/destination options headers, then TCP SYN
+        count = int(sys.argv[3]) if len(sys.argv) > 3 else 50
+        data = pcap([ether(_ipv6_ext_chain(count), 0x86DD)])
+    elif kind == "icmp-quote-cut":  # ICMP errors quoting an IPv4 header cut at 0, 8, 19, 20, 24 bytes and a TCP one cut at 4
+        data = pcap(_icmp_quote_cut_frames())
     elif kind == "syn-flood":
         count = int(sys.argv[3]) if len(sys.argv) > 3 else 100000
         with open(path, "wb") as fh:
@@ -117,6 +124,56 @@ def main():
         sys.exit(f"unknown kind {kind}")
     with open(path, "wb") as fh:
         fh.write(data)
+
+
+# fuzz/common.hpp kFuzzDlts: the link type a fuzz input's selector byte picks.
+FUZZ_DLTS = [0, 1, 9, 12, 14, 101, 108, 113, 228, 229, 276, 147]
+
+
+def _fuzz_input_pcap(target, path):
+    """decode_frame inputs: [selector][options][frame]; icmp_reply inputs of kind 0 (raw IPv4 with its
+    header) become a LINKTYPE_IPV4 record. Other inputs give a header-only capture."""
+    with open(path, "rb") as fh:
+        blob = fh.read()
+    if target == "decode_frame" and len(blob) >= 2:
+        return pcap([blob[2:]], linktype=FUZZ_DLTS[blob[0] % len(FUZZ_DLTS)], snaplen=262144)
+    if target == "icmp_reply" and len(blob) >= 1 and blob[0] % 3 == 0:
+        return pcap([blob[1:]], linktype=228, snaplen=262144)
+    return pcap([])
+
+
+def _ipv6_ext_chain(count):
+    """IPv6 with `count` extension headers (alternating hop-by-hop 0 and destination options 60, each 8
+    bytes of PadN) in front of a TCP SYN. RFC 8200 §4.1 allows hop-by-hop only first; decoders must cope."""
+    src = bytes([0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [1])
+    dst = bytes([0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [2])
+    seg = struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 5 << 4, SYN, 64240, 0, 0)
+    pseudo = src + dst + struct.pack("!IxxxB", len(seg), 6)  # RFC 8200 §8.1
+    seg = seg[:16] + struct.pack("!H", csum(pseudo + seg)) + seg[18:]
+    body = seg
+    nxt = 6
+    for i in reversed(range(count)):
+        hdr_type = 0 if i == 0 else 60
+        body = struct.pack("!BB", nxt, 0) + b"\x01\x04\0\0\0\0" + body
+        nxt = hdr_type
+    return struct.pack("!IHBB", 6 << 28, len(body), nxt, 64) + src + dst + body
+
+
+def _icmp_quote_cut_frames():
+    """ICMP errors (type 3 code 3 and type 11) whose quote of the offending datagram is cut short."""
+    quoted = ipv4(B, A, 6, tcp(B, A, 80, 40000, 1, 0, SYN))
+    frames = []
+    for cut in (0, 8, 19, 20, 24):
+        for typ, code in ((3, 3), (11, 0)):
+            msg = struct.pack("!BBHI", typ, code, 0, 0) + quoted[:cut]
+            msg = msg[:2] + struct.pack("!H", csum(msg)) + msg[4:]
+            frames.append(ether(ipv4(A, B, 1, msg)))
+    # A quote whose IHL claims 60 bytes but only 24 are there.
+    bad = bytearray(quoted[:24])
+    bad[0] = 0x4F
+    msg = struct.pack("!BBHI", 3, 1, 0, 0) + bytes(bad)
+    frames.append(ether(ipv4(A, B, 1, msg[:2] + struct.pack("!H", csum(msg)) + msg[4:])))
+    return frames
 
 
 def _shifted(frames, first_index):
