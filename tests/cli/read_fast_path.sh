@@ -2,7 +2,7 @@
 # The classic-pcap fast path (read() blocks, records walked in place) must give exactly what libpcap
 # gives. Reading from stdin always goes through libpcap, so each file is read both ways and the outputs,
 # messages and exit codes compared: byte orders, µs/ns magic, records cut by the snap length, huge
-# caplen, truncation at every offset, BPF filters, and the shared captures when present.
+# caplen, truncation at (nearly) every offset, BPF filters, and the shared captures when present.
 source "$SRC/tests/cli/lib.sh"
 gen() { python3 "$SRC/tests/support/pcapgen.py" "$@"; }
 
@@ -55,8 +55,9 @@ for r in recs:
     ts, frac, caplen, length = struct.unpack("<IIII", r[:16])
     raw += struct.pack("<IIII", ts, frac, caplen - 14, length - 14) + r[30:]
 open(f"{d}/raw.pcap", "wb").write(raw)
-# Truncated at every offset.
-for i in range(24, len(src)):
+# Truncated at every offset through the first two records (file header, record header, data), then at
+# every 7th byte (each record header and data length is still met several times).
+for i in list(range(24, 200)) + list(range(200, len(src), 7)):
     open(f"{d}/cut-{i}.pcap", "wb").write(src[:i])
 PY
 
@@ -73,7 +74,7 @@ done
 if [[ -d $SHARED ]]; then
   while IFS= read -r f; do
     same_both_ways "shared $(basename "$f")" "$f"
-  done < <(find "$SHARED" -name '*.pcap' -size -2M | sort | head -80)
+  done < <(find "$SHARED" -name '*.pcap' -size -2M | sort | head -40)
 fi
 
 finish
