@@ -26,7 +26,7 @@ is_known() { local k; for k in "${KNOWN[@]}"; do [[ "$1" == "$k" ]] && return 0;
 refuse() {
   local sub=$1 opt=$2 val=$3; shift 3
   local name="$sub $opt $val"
-  timeout 20 "$SYNSCOPE" "$sub" "$opt" "$val" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+  timeout 8 "$SYNSCOPE" "$sub" "$opt" "$val" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
   local rc=$?
   if is_known "$name"; then
     known=$((known + 1)); echo "known: $name -> exit $rc"; return
