@@ -72,8 +72,14 @@ def main():
              if f.endswith((".pcap", ".pcapng"))]
     shared = os.path.join(src, "..", "shared", "captures")
     if os.path.isdir(shared):
-        for root, _, names in os.walk(shared):
-            files += [os.path.join(root, n) for n in sorted(names) if n.endswith((".pcap", ".pcapng"))]
+        # only the captures whose tshark oracle has TCP streams (MANIFEST column tshark_streams)
+        import csv
+        with open(os.path.join(shared, "MANIFEST.tsv")) as fh:
+            seen = set()
+            for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if row.get("tshark_streams", "-") not in ("", "-") and row["path"] not in seen:
+                    seen.add(row["path"])
+                    files.append(os.path.join(shared, row["path"]))
     skip_files = unreadable_captures(src)
     compared = bad = 0
     apart = {"retransmitted SYN": 0, "no completed handshake": 0, "tunnel or unreadable file": 0}
