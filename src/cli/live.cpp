@@ -154,7 +154,7 @@ void add_live(CLI::App& app, Runner& run) {
   cmd->add_flag("-p,--no-promiscuous-mode", opts->no_promisc, "do not put the interface in promiscuous mode");
   cmd->add_option("-c,--count", opts->count, "stop after N packets")
       ->check(CLI::Range(static_cast<std::int64_t>(1), INT64_MAX));
-  cmd->add_option("--duration", opts->duration, "stop after SECONDS")->check(CLI::Range(0.001, 31'536'000.0));
+  cmd->add_option("--duration", opts->duration, "stop after SECONDS")->check(CLI::Range(0.001, 31'536'000.0))->check(finite_number());
   cmd->add_option("-w,--write", opts->write, "also write the packets to this pcap file (flushed per packet)");
   cmd->add_option("--user", opts->user, "user to switch to after opening the capture when run as root (default nobody)");
   cmd->add_flag("--board", opts->board, "live connection board refreshing in place (plain lines when not a terminal)");

@@ -17,6 +17,18 @@ std::int64_t seconds_to_ns(double s) { return static_cast<std::int64_t>(std::llr
 
 }  // namespace
 
+const CLI::Validator& finite_number() {
+  // CLI::Range lets NaN through (every comparison with NaN is false); refuse it, and ±inf, here.
+  static const CLI::Validator kFinite(
+      [](std::string& text) {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        return std::isfinite(v) ? std::string() : std::string("must be a finite number, not ") + text;
+      },
+      "FINITE");
+  return kFinite;
+}
+
 void add_output_options(CLI::App& cmd, OutputOptions& o) {
   cmd.add_flag("--json", o.json, "JSON lines: one object per packet and per connection (stable keys)");
   cmd.add_flag("--zeek", o.zeek, "write only a Zeek-format TSV conn.log (zeek-cut reads it)");
@@ -35,13 +47,13 @@ void add_output_options(CLI::App& cmd, OutputOptions& o) {
   cmd.add_option("--max-rows", o.max_rows, "rows of the end-of-run connection table in packet mode")
       ->check(CLI::Range(static_cast<std::size_t>(0), static_cast<std::size_t>(100'000'000)));
   const auto secs = CLI::Range(0.0, 31'536'000.0);
-  cmd.add_option("--attempt-timeout", o.attempt_timeout, "seconds an unanswered SYN is kept (Zeek: 5)")->check(secs);
-  cmd.add_option("--close-timeout", o.close_timeout, "seconds kept after both FINs (Zeek: 5)")->check(secs);
-  cmd.add_option("--reset-timeout", o.reset_timeout, "seconds kept after an RST (Zeek: 5)")->check(secs);
+  cmd.add_option("--attempt-timeout", o.attempt_timeout, "seconds an unanswered SYN is kept (Zeek: 5)")->check(secs)->check(finite_number());
+  cmd.add_option("--close-timeout", o.close_timeout, "seconds kept after both FINs (Zeek: 5)")->check(secs)->check(finite_number());
+  cmd.add_option("--reset-timeout", o.reset_timeout, "seconds kept after an RST (Zeek: 5)")->check(secs)->check(finite_number());
   cmd.add_option("--inactivity-timeout", o.inactivity_timeout, "idle seconds before a TCP connection expires (Zeek: 300)")
-      ->check(secs);
-  cmd.add_option("--udp-timeout", o.udp_timeout, "idle seconds before a UDP flow expires (Zeek: 60)")->check(secs);
-  cmd.add_option("--icmp-timeout", o.icmp_timeout, "idle seconds before an ICMP flow expires (Zeek: 60)")->check(secs);
+      ->check(secs)->check(finite_number());
+  cmd.add_option("--udp-timeout", o.udp_timeout, "idle seconds before a UDP flow expires (Zeek: 60)")->check(secs)->check(finite_number());
+  cmd.add_option("--icmp-timeout", o.icmp_timeout, "idle seconds before an ICMP flow expires (Zeek: 60)")->check(secs)->check(finite_number());
 }
 
 bool use_color(const std::string& mode) {

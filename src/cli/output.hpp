@@ -13,6 +13,7 @@
 
 namespace CLI {
 class App;
+class Validator;
 }
 
 namespace synscope::cli {
@@ -37,6 +38,9 @@ struct OutputOptions {
   double icmp_timeout = 60.0;
   std::size_t max_rows = 200;
 };
+
+/// A CLI11 check that refuses NaN and infinities (CLI::Range does not).
+const CLI::Validator& finite_number();
 
 /// Adds the output/tracking options to a subcommand.
 void add_output_options(CLI::App& cmd, OutputOptions& o);
