@@ -34,10 +34,10 @@ void put_string_field(Writer& w, const std::string& s) {
     w.put("(empty)");
     return;
   }
-  // Zeek escapes the separator and non-printables as \xNN.
+  // Zeek escapes the separator (tab, a control character) and non-printables as \xNN.
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c == '\t' || c < 0x20 || c >= 0x7f || c == '\\') {
+    if (c < 0x20 || c >= 0x7f || c == '\\') {
       w.put("\\x");
       w.put_hex(c, 2);
     } else {
