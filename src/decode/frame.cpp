@@ -463,7 +463,7 @@ void decode_quote(Bytes q, bool v6, QuotedPacket& qp) noexcept {
     walk_ipv6_chain(q, q.size(), load_u8(q, 6), ch);
     qp.proto = proto = ch.proto;
     if (ch.status != Status::kOk) {
-      qp.proto = proto = load_u8(q, 6);
+      qp.proto = load_u8(q, 6);
       qp.truncated = true;
       return;
     }
