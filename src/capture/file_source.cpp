@@ -267,7 +267,7 @@ bool try_open_fast(Input& in, const std::string& path, const struct stat& st, st
   if (!S_ISREG(st.st_mode) || st.st_size < static_cast<off_t>(kFileHeaderSize)) return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return false;  // libpcap's open reports the error
-  unsigned char header[kFileHeaderSize];
+  unsigned char header[kFileHeaderSize] = {};
   std::size_t got = 0;
   while (got < sizeof header) {
     const ssize_t n = ::read(fd.get(), header + got, sizeof header - got);
@@ -344,7 +344,8 @@ struct FileSource::Impl {
   }
 };
 
-FileSource::FileSource(const std::vector<std::string>& paths, FileOptions opts) : impl_(std::make_unique<Impl>()) {
+FileSource::FileSource(const std::vector<std::string>& paths, const FileOptions& opts)
+    : impl_(std::make_unique<Impl>()) {
   if (paths.empty()) throw CaptureError("no input file given");
   const std::size_t block = opts.read_buffer > 0 ? opts.read_buffer : 1U << 20U;
   impl_->inputs.reserve(paths.size());
@@ -370,7 +371,7 @@ FileSource::FileSource(const std::vector<std::string>& paths, FileOptions opts) 
       char errbuf[PCAP_ERRBUF_SIZE] = {};
       pcap_t* p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
       if (p == nullptr) {
-        std::fclose(fp);  // pcap did not take ownership
+        (void)std::fclose(fp);  // pcap did not take ownership; a read-only stream has nothing to flush
         std::string msg = errbuf;
         if (S_ISREG(st.st_mode) && st.st_size == 0) msg = "empty file";
         throw CaptureError(path + ": not a readable pcap/pcapng file (" + msg + ")");

@@ -37,7 +37,7 @@ struct FileOptions {
 class FileSource {
  public:
   /// Opens every file (throws CaptureError / std::system_error with a one-line message on failure).
-  FileSource(const std::vector<std::string>& paths, FileOptions opts);
+  FileSource(const std::vector<std::string>& paths, const FileOptions& opts);
   ~FileSource();
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
