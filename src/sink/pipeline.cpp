@@ -30,8 +30,16 @@ void Pipeline::process(const capture::RawFrame& raw) {
   track::PacketLabel label;
   const track::PacketLabel* label_ptr = nullptr;
   const decode::Transport tr = frame_.transport;
-  if (tracker_ && (tr == decode::Transport::kTcp || tr == decode::Transport::kUdp || tr == decode::Transport::kIcmp ||
-                   tr == decode::Transport::kIcmp6)) {
+  const bool trackable = tr == decode::Transport::kTcp || tr == decode::Transport::kUdp ||
+                         tr == decode::Transport::kIcmp || tr == decode::Transport::kIcmp6;
+  if (!opts_.packet_events) {
+    if (tracker_ && trackable) {
+      batch_[batched_++] = track::from_frame(frame_, raw.ts_ns);
+      if (batched_ == batch_.size()) drain();
+    }
+    return;
+  }
+  if (tracker_ && trackable) {
     label = tracker_->update(track::from_frame(frame_, raw.ts_ns));
     if (label.conn_id != 0) label_ptr = &label;
   }
@@ -39,12 +47,21 @@ void Pipeline::process(const capture::RawFrame& raw) {
   for (Sink* s : sinks_) s->packet(ev);
 }
 
+void Pipeline::drain() {
+  if (batched_ == 0) return;
+  tracker_->update_batch(std::span<const track::PacketSummary>(batch_.data(), batched_));
+  batched_ = 0;
+}
+
 void Pipeline::expire(std::int64_t now_ns) {
-  if (tracker_) tracker_->expire(now_ns);
+  if (!tracker_) return;
+  drain();
+  tracker_->expire(now_ns);
 }
 
 void Pipeline::finish(RunSummary summary) {
   if (tracker_) {
+    drain();
     tracker_->flush();
     summary.evicted = tracker_->evicted();
   }

@@ -21,7 +21,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
+#include <type_traits>
+
+#include <sys/mman.h>
 #include <vector>
 
 #include "synscope/track/seq.hpp"
@@ -120,6 +126,14 @@ bool is_broadcast(const net::IpAddress& a) noexcept {
   return a.version == 4 && a.bytes[0] == 255 && a.bytes[1] == 255 && a.bytes[2] == 255 && a.bytes[3] == 255;
 }
 
+/// Out-of-order data blocks of one endpoint [lo, hi), sorted and disjoint (TCP_Reassembler's block list,
+/// bounded). Kept out of line: a Conn stays small, and only connections with holes hold one.
+struct Blocks {
+  std::uint8_t n = 0;
+  std::array<std::uint64_t, 8> lo{};
+  std::array<std::uint64_t, 8> hi{};
+};
+
 /// Zeek's logarithmic history counters (Connection::ScaledHistoryEntry, base 10).
 struct Scaled {
   std::uint32_t count = 0;
@@ -127,6 +141,7 @@ struct Scaled {
 };
 
 struct Endpoint {
+  // (fields ordered to leave no padding: a Conn holds two of these)
   // --- Zeek's TCP_Endpoint ---
   EpState state = EpState::kInactive;
   EpState prev_state = EpState::kInactive;
@@ -137,38 +152,36 @@ struct Endpoint {
   std::uint32_t ack_seq = 0;
   std::uint32_t seq_wraps = 0;
   std::uint32_t ack_wraps = 0;
+  std::uint32_t fin_cnt = 0;
+  std::uint32_t rst_cnt = 0;
   std::uint64_t hist_last_syn = 0;
   std::uint64_t hist_last_fin = 0;
   std::uint64_t hist_last_rst = 0;
   std::uint64_t fin_seq_rel = 0;  // Zeek's FIN_seq (relative)
-  std::uint32_t fin_cnt = 0;
-  std::uint32_t rst_cnt = 0;
   Scaled chk, rxmt, win0, gap;
   // reassembly emulation (TCP_Reassembler): contiguous data up to last_reassem, buffered blocks above
+  // (out of line: only a connection with out-of-order data holds a Blocks from the tracker's pool)
   std::uint64_t last_reassem = 1;
   std::uint64_t trim_seq = 1;
-  std::uint8_t nblocks = 0;
-  std::array<std::uint64_t, 8> blk_lo{};
-  std::array<std::uint64_t, 8> blk_hi{};
+  Blocks* blk = nullptr;
   // --- ConnSize ---
   std::uint64_t pkts = 0;
   std::uint64_t ip_bytes = 0;
   // --- UDP / ICMP adapters: request_len / reply_len ---
   std::int64_t len_stat = -1;
-  // --- address of this side ---
-  net::IpAddress addr;
+  // --- port of this side (the address is in the Conn's key) ---
   std::uint16_t port = 0;
   // --- synscope labels (raw sequence numbers, independent of Zeek's bookkeeping) ---
   bool lbl_base_set = false;
-  std::uint32_t lbl_base = 0;
   bool syn_seen = false;
-  std::uint32_t syn_seq = 0;
   bool synack_seen = false;
   bool max_end_set = false;
-  std::uint32_t max_end = 0;
   bool fin_sent = false;
-  std::uint32_t fin_seq = 0;  // sequence number of the FIN itself
   bool fin_acked = false;
+  std::uint32_t lbl_base = 0;
+  std::uint32_t syn_seq = 0;
+  std::uint32_t max_end = 0;
+  std::uint32_t fin_seq = 0;  // sequence number of the FIN itself
   ConnRecord::Side opts;
 
   [[nodiscard]] std::uint64_t full_seq(std::uint32_t seq, std::uint32_t wraps) const noexcept {
@@ -203,8 +216,16 @@ struct Key {
   std::uint8_t vb = 0;
   std::uint8_t proto = 0;
   std::uint8_t one_way = 0;
-  friend bool operator==(const Key&, const Key&) = default;
+  /// Five 64-bit compares (the key is 40 bytes without padding) instead of a memcmp call.
+  friend bool operator==(const Key& x, const Key& y) noexcept {
+    std::array<std::uint64_t, 5> u{};
+    std::array<std::uint64_t, 5> v{};
+    std::memcpy(u.data(), &x, sizeof x);
+    std::memcpy(v.data(), &y, sizeof y);
+    return ((u[0] ^ v[0]) | (u[1] ^ v[1]) | (u[2] ^ v[2]) | (u[3] ^ v[3]) | (u[4] ^ v[4])) == 0;
+  }
 };
+static_assert(sizeof(Key) == 40, "Key must have no padding: operator== compares its bytes");
 
 std::uint64_t mix64(std::uint64_t x) noexcept {  // splitmix64 finaliser
   x ^= x >> 30U;
@@ -233,7 +254,8 @@ std::uint64_t hash_key(const Key& k) noexcept {
   return h;
 }
 
-Key make_key(const PacketSummary& p) noexcept {
+/// The canonical key of a packet's flow; `src_is_a` tells whether the packet's source is side a.
+Key make_key(const PacketSummary& p, bool& src_is_a) noexcept {
   Key k;
   k.proto = p.proto;
   const bool one_way = (p.proto == 1 || p.proto == 58) && p.icmp_one_way;
@@ -256,48 +278,61 @@ Key make_key(const PacketSummary& p) noexcept {
   k.pa = swap ? p.dport : p.sport;
   k.pb = swap ? p.sport : p.dport;
   k.one_way = one_way ? 1 : 0;
+  src_is_a = !swap;
   return k;
 }
 
 struct Conn {
+  // (fields ordered to leave no padding; the key and the flags a lookup reads come first)
   Key key;
-  std::uint64_t hash = 0;
-  std::uint64_t id = 0;
+  std::uint32_t tag = 0;  // upper half of the key's hash: its slot tag (and home slot)
   std::uint32_t gen = 0;
   bool live = false;
+  bool ep0_is_a = true;   // ep[0] (the first packet's sender) is the key's side a
   std::uint8_t proto = 0;
+  std::uint8_t hist_len = 0;
+  bool is_active = true;
+  bool referenced = false;  // CLOCK bit: set by every packet, cleared by the eviction hand
+  bool is_partial = false;          // TCPSessionAdapter::is_partial
+  std::uint8_t first_packet_seen = 0;  // 1 orig, 2 resp (TCPSessionAdapter::first_packet_seen)
+  std::uint64_t id = 0;
   std::array<Endpoint, 2> ep{};  // ep[0] sent the first packet (before any flip)
   std::int64_t start_ns = 0;
   std::int64_t last_ns = 0;       // Zeek's Connection::last_time
   std::int64_t last_pkt_ns = 0;   // any packet (LRU / eviction)
-  std::uint32_t hist_seen = 0;
-  std::array<char, kMaxHistory> history{};
-  std::uint8_t hist_len = 0;
-  // Zeek's timers (0 = not armed) and adapter flags
+  // Zeek's timers (0 = not armed)
   std::int64_t inactivity_timeout = 0;
   std::int64_t t_attempt = 0;
   std::array<std::int64_t, 2> t_expire{};
   std::int64_t t_partial = 0;
   std::int64_t t_reset = 0;
   std::int64_t t_delete = 0;
-  bool is_active = true;
+  std::int64_t t_dns = 0;           // DNS analyzer's session timer (UDP DNS flows)
   std::int64_t armed_at = 0;  // deadline of the heap entry that stands for this conn (0 = none)
-  bool referenced = false;  // CLOCK bit: set by every packet, cleared by the eviction hand
   // synscope extras
-  std::array<char, 20> uid{};
   std::int64_t first_syn_ns = -1;
   std::int64_t synack_ns = -1;
   std::int64_t established_ns = -1;
+  std::uint64_t missed_bytes = 0;   // content_gap bytes
+  std::uint32_t hist_seen = 0;
   std::uint32_t syn_retransmits = 0;
+  std::array<char, kMaxHistory> history{};
+  std::array<char, 20> uid{};
   std::int8_t first_fin_side = -1;
   std::int8_t first_rst_side = -1;
-  bool is_partial = false;          // TCPSessionAdapter::is_partial
-  std::uint8_t first_packet_seen = 0;  // 1 orig, 2 resp (TCPSessionAdapter::first_packet_seen)
-  std::int64_t t_dns = 0;           // DNS analyzer's session timer (UDP DNS flows)
-  std::uint64_t missed_bytes = 0;   // content_gap bytes
   bool fin_23 = false;          // the second FIN acknowledged the first in the same packet
   bool fin_simultaneous = false;
   bool data_after_fin = false;  // the other side sent data after the first FIN: a half-close was used
+
+  /// The address of ep[s], from the key.
+  [[nodiscard]] net::IpAddress addr(std::size_t s) const noexcept {
+    net::IpAddress a;
+    const bool is_a = (s == 0) == ep0_is_a;
+    a.version = is_a ? key.va : key.vb;
+    a.bytes = is_a ? key.a : key.b;
+    return a;
+  }
+  [[nodiscard]] std::size_t orig_index() const noexcept { return ep[0].is_orig ? 0U : 1U; }
 
   Endpoint& orig() noexcept { return ep[0].is_orig ? ep[0] : ep[1]; }
   Endpoint& resp() noexcept { return ep[0].is_orig ? ep[1] : ep[0]; }
@@ -381,10 +416,23 @@ void write_uid(std::array<char, 20>& out, std::uint64_t seed_a, std::uint64_t se
 }  // namespace
 
 struct ConnTracker::Impl {
+  // Connections live in 2 MiB chunks that never move (no copy while the table grows, no page faulted
+  // twice; the kernel may back each chunk with one transparent huge page, so growing costs one page
+  // fault per chunk, not 512); an index names a connection for its whole life, recycled through free_list.
+  static constexpr std::size_t kChunkBytes = std::size_t{2} << 20U;
+  static constexpr std::uint32_t kChunk = static_cast<std::uint32_t>(kChunkBytes / sizeof(Conn));
+  struct ChunkFree {
+    void operator()(Conn* p) const noexcept { std::free(p); }  // Conn is trivially destructible
+  };
+  static_assert(std::is_trivially_destructible_v<Conn>);
+
   TrackerOptions opts;
   RecordSink sink;
-  std::vector<Conn> conns;
+  std::vector<std::unique_ptr<Conn, ChunkFree>> chunks;
+  std::uint32_t capacity = 0;  // chunks.size() * kChunk
   std::vector<std::uint32_t> free_list;
+  std::vector<std::unique_ptr<Blocks>> blocks_store;  // out-of-order block lists, recycled
+  std::vector<Blocks*> blocks_free;
   std::vector<std::uint64_t> slots;
   std::uint64_t mask = 0;
   std::size_t count = 0;
@@ -400,23 +448,57 @@ struct ConnTracker::Impl {
     mask = slots.size() - 1;
   }
 
+  Conn& at(std::uint32_t idx) noexcept { return chunks[idx / kChunk].get()[idx % kChunk]; }
+  [[nodiscard]] const Conn& at(std::uint32_t idx) const noexcept { return chunks[idx / kChunk].get()[idx % kChunk]; }
+
+  void add_chunk() {
+    void* mem = std::aligned_alloc(kChunkBytes, kChunkBytes);
+    if (mem == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    (void)::madvise(mem, kChunkBytes, MADV_HUGEPAGE);  // a hint: without it, 4 KiB pages as usual
+#endif
+    auto* first = static_cast<Conn*>(mem);
+    for (std::uint32_t i = 0; i < kChunk; ++i) std::construct_at(first + i);
+    chunks.emplace_back(first);
+    for (std::uint32_t i = kChunk; i > 0; --i) free_list.push_back(capacity + i - 1U);
+    capacity += kChunk;
+  }
+
+  // ------------------------------------------------------------------ out-of-order blocks
+  Blocks* take_blocks() {
+    if (blocks_free.empty()) {
+      blocks_store.push_back(std::make_unique<Blocks>());
+      return blocks_store.back().get();
+    }
+    Blocks* b = blocks_free.back();
+    blocks_free.pop_back();
+    *b = Blocks{};
+    return b;
+  }
+  void release_blocks(Endpoint& e) {
+    if (e.blk == nullptr) return;
+    blocks_free.push_back(e.blk);
+    e.blk = nullptr;
+  }
+
   // ------------------------------------------------------------------ hash table
-  std::uint32_t find(const Key& k, std::uint64_t h) const noexcept {
-    const auto tag = static_cast<std::uint32_t>(h >> 32U);
-    for (std::uint64_t i = h & mask;; i = (i + 1) & mask) {
+  // A slot is {tag:32 | index+1:32}; the tag is the upper half of the key's hash and also gives the home
+  // slot (tag & mask), so growing and backward-shift deletion never touch a Conn.
+  std::uint32_t find(const Key& k, std::uint32_t tag) const noexcept {
+    for (std::uint64_t i = tag & mask;; i = (i + 1) & mask) {
       const std::uint64_t s = slots[i];
       if (s == 0) return kNone;
       if (static_cast<std::uint32_t>(s >> 32U) == tag) {
         const auto idx = static_cast<std::uint32_t>(s & 0xFFFFFFFFULL) - 1U;
-        if (conns[idx].key == k) return idx;
+        if (at(idx).key == k) return idx;
       }
     }
   }
 
-  void slot_insert(std::uint64_t h, std::uint32_t idx) noexcept {
-    std::uint64_t i = h & mask;
+  void slot_insert(std::uint32_t tag, std::uint32_t idx) noexcept {
+    std::uint64_t i = tag & mask;
     while (slots[i] != 0) i = (i + 1) & mask;
-    slots[i] = (h & 0xFFFFFFFF00000000ULL) | (static_cast<std::uint64_t>(idx) + 1U);
+    slots[i] = (static_cast<std::uint64_t>(tag) << 32U) | (static_cast<std::uint64_t>(idx) + 1U);
   }
 
   void grow_if_needed() {
@@ -427,22 +509,22 @@ struct ConnTracker::Impl {
     mask = slots.size() - 1;
     for (const std::uint64_t s : old) {
       if (s == 0) continue;
-      const auto idx = static_cast<std::uint32_t>(s & 0xFFFFFFFFULL) - 1U;
-      slot_insert(conns[idx].hash, idx);
+      std::uint64_t i = (s >> 32U) & mask;
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = s;
     }
   }
 
   void slot_erase(std::uint32_t idx) noexcept {
-    const std::uint64_t h = conns[idx].hash;
-    std::uint64_t i = h & mask;
+    const std::uint32_t tag = at(idx).tag;
+    std::uint64_t i = tag & mask;
     while (static_cast<std::uint32_t>(slots[i] & 0xFFFFFFFFULL) != idx + 1U) i = (i + 1) & mask;
     // Backward-shift deletion keeps every probe chain unbroken without tombstones.
     std::uint64_t j = i;
     for (;;) {
       j = (j + 1) & mask;
       if (slots[j] == 0) break;
-      const auto jidx = static_cast<std::uint32_t>(slots[j] & 0xFFFFFFFFULL) - 1U;
-      const std::uint64_t home = conns[jidx].hash & mask;
+      const std::uint64_t home = (slots[j] >> 32U) & mask;
       // Move slots[j] into the hole at i unless its home lies cyclically in (i, j].
       const bool home_in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
       if (!home_in_range) {
@@ -474,7 +556,7 @@ struct ConnTracker::Impl {
   void compact_heap() {
     if (heap.size() < 1024 || heap.size() < 4 * count) return;
     std::erase_if(heap, [this](const HeapEntry& e) {
-      const Conn& c = conns[e.idx];
+      const Conn& c = at(e.idx);
       return !c.live || c.gen != e.gen || c.armed_at != e.deadline;
     });
     std::make_heap(heap.begin(), heap.end(), HeapLater{});
@@ -482,7 +564,7 @@ struct ConnTracker::Impl {
 
   void arm(std::uint32_t idx) {
     compact_heap();
-    Conn& c = conns[idx];
+    Conn& c = at(idx);
     const std::int64_t d = next_deadline(c);
     if (d == 0) return;
     if (c.armed_at != 0 && c.armed_at <= d) return;  // an earlier entry will re-arm lazily
@@ -502,7 +584,7 @@ struct ConnTracker::Impl {
   /// reaches `now`. Returns true when the connection was removed.
   bool run_timers(std::uint32_t idx, std::int64_t now) {
     for (;;) {
-      Conn& c = conns[idx];
+      Conn& c = at(idx);
       std::int64_t* slot = nullptr;
       int which = -1;
       std::int64_t best = 0;
@@ -589,7 +671,7 @@ struct ConnTracker::Impl {
       std::pop_heap(heap.begin(), heap.end(), HeapLater{});
       const HeapEntry e = heap.back();
       heap.pop_back();
-      Conn& c = conns[e.idx];
+      Conn& c = at(e.idx);
       if (!c.live || c.gen != e.gen || c.armed_at != e.deadline) continue;  // stale entry
       c.armed_at = 0;
       if (!run_timers(e.idx, now)) arm(e.idx);
@@ -650,15 +732,15 @@ struct ConnTracker::Impl {
   }
 
   void finish(std::uint32_t idx, const char* reason) {
-    Conn& c = conns[idx];
+    Conn& c = at(idx);
     const Endpoint& o = c.orig();
     const Endpoint& r = c.resp();
     rec.uid.assign(c.uid.data());
     rec.ts_ns = c.start_ns;
     rec.last_ns = c.last_ns;
-    rec.orig_h = o.addr;
+    rec.orig_h = c.addr(c.orig_index());
     rec.orig_p = o.port;
-    rec.resp_h = r.addr;
+    rec.resp_h = c.addr(1U - c.orig_index());
     rec.resp_p = r.port;
     rec.proto = c.proto;
     rec.history.assign(c.history.data(), c.hist_len);
@@ -699,6 +781,8 @@ struct ConnTracker::Impl {
       rec.teardown.clear();
     }
     c.live = false;
+    release_blocks(c.ep[0]);
+    release_blocks(c.ep[1]);
     slot_erase(idx);
     --count;
     free_list.push_back(idx);
@@ -710,11 +794,11 @@ struct ConnTracker::Impl {
   /// bit in a line the packet touches anyway) and touches no other connection; the hand sweeps the slab
   /// only when a connection must be evicted, clearing bits until it meets an unreferenced one.
   std::uint32_t pick_victim() noexcept {
-    const auto n = static_cast<std::uint32_t>(conns.size());
+    const std::uint32_t n = capacity;
     for (;;) {
       const std::uint32_t idx = clock_hand;
       clock_hand = clock_hand + 1 == n ? 0 : clock_hand + 1;
-      Conn& c = conns[idx];
+      Conn& c = at(idx);
       if (!c.live) continue;
       if (c.referenced) {
         c.referenced = false;
@@ -725,7 +809,7 @@ struct ConnTracker::Impl {
   }
 
   // ------------------------------------------------------------------ creation
-  std::uint32_t create(const PacketSummary& p, const Key& k, std::uint64_t h) {
+  std::uint32_t create(const PacketSummary& p, const Key& k, std::uint64_t h, bool src_is_a) {
     if (count >= opts.max_conns && count > 0) {
       ++evicted_count;
       finish(pick_victim(), "evicted");
@@ -735,23 +819,26 @@ struct ConnTracker::Impl {
       idx = free_list.back();
       free_list.pop_back();
     } else {
-      idx = static_cast<std::uint32_t>(conns.size());
-      conns.emplace_back();
+      if (capacity >= 0xFFFFFFFFU - kChunk) std::abort();  // 4 billion open connections: not reachable
+      add_chunk();
+      idx = free_list.back();
+      free_list.pop_back();
     }
-    const std::uint32_t gen = conns[idx].gen + 1;
-    conns[idx] = Conn{};
-    Conn& c = conns[idx];
+    Conn& c = at(idx);
+    const std::uint32_t gen = c.gen + 1;
+    // Reset in place (value-initialisation constructs into the slot: no temporary, no copy).
+    std::destroy_at(&c);
+    std::construct_at(&c);
     c.gen = gen;
     c.live = true;
     c.key = k;
-    c.hash = h;
+    c.tag = static_cast<std::uint32_t>(h >> 32U);
+    c.ep0_is_a = src_is_a;
     c.id = next_id++;
     c.proto = p.proto;
     c.start_ns = c.last_ns = c.last_pkt_ns = p.ts_ns;
-    c.ep[0].addr = p.src;
     c.ep[0].port = p.sport;
     c.ep[0].is_orig = true;
-    c.ep[1].addr = p.dst;
     c.ep[1].port = p.dport;
     c.ep[1].is_orig = false;
     write_uid(c.uid, h ^ static_cast<std::uint64_t>(p.ts_ns), c.id * 0x9e3779b97f4a7c15ULL);
@@ -790,7 +877,7 @@ struct ConnTracker::Impl {
       c.inactivity_timeout = opts.icmp_inactivity_timeout_ns;
     }
     grow_if_needed();
-    slot_insert(h, idx);
+    slot_insert(c.tag, idx);
     ++count;
     return idx;
   }
@@ -1071,22 +1158,24 @@ struct ConnTracker::Impl {
   static bool is_clean(const Endpoint& e) noexcept {
     return e.state == EpState::kEstablished || (e.state == EpState::kClosed && e.prev_state == EpState::kEstablished);
   }
-  static void drop_block(Endpoint& e, std::size_t i) noexcept {
-    for (std::size_t j = i + 1; j < e.nblocks; ++j) {
-      e.blk_lo[j - 1] = e.blk_lo[j];
-      e.blk_hi[j - 1] = e.blk_hi[j];
+  static void drop_block(Blocks& b, std::size_t i) noexcept {
+    for (std::size_t j = i + 1; j < b.n; ++j) {
+      b.lo[j - 1] = b.lo[j];
+      b.hi[j - 1] = b.hi[j];
     }
-    --e.nblocks;
+    --b.n;
   }
   /// Delivers buffered blocks that became contiguous with last_reassem.
   static void absorb_blocks(Endpoint& e) noexcept {
-    while (e.nblocks > 0 && e.blk_lo[0] <= e.last_reassem) {
-      if (e.blk_hi[0] > e.last_reassem) e.last_reassem = e.blk_hi[0];
-      drop_block(e, 0);
+    if (e.blk == nullptr) return;
+    Blocks& b = *e.blk;
+    while (b.n > 0 && b.lo[0] <= e.last_reassem) {
+      if (b.hi[0] > e.last_reassem) e.last_reassem = b.hi[0];
+      drop_block(b, 0);
     }
   }
   /// TCP_Reassembler::DataSent + Reassembler::NewBlock.
-  static void data_sent(Endpoint& e, std::uint64_t seq, std::uint64_t len) noexcept {
+  void data_sent(Endpoint& e, std::uint64_t seq, std::uint64_t len) {
     const std::uint64_t ack = e.to_relative(e.ack_seq, e.ack_wraps);
     std::uint64_t upper = seq + len;
     if (seq < ack) {
@@ -1101,28 +1190,30 @@ struct ConnTracker::Impl {
       return;
     }
     // Out of order: keep [seq, upper) in the sorted block list, merging overlaps.
+    if (e.blk == nullptr) e.blk = take_blocks();
+    Blocks& b = *e.blk;
     std::size_t i = 0;
-    while (i < e.nblocks && e.blk_hi[i] < seq) ++i;
-    if (i < e.nblocks && e.blk_lo[i] <= upper) {
-      e.blk_lo[i] = std::min(e.blk_lo[i], seq);
-      e.blk_hi[i] = std::max(e.blk_hi[i], upper);
-      while (i + 1 < e.nblocks && e.blk_lo[i + 1] <= e.blk_hi[i]) {
-        e.blk_hi[i] = std::max(e.blk_hi[i], e.blk_hi[i + 1]);
-        drop_block(e, i + 1);
+    while (i < b.n && b.hi[i] < seq) ++i;
+    if (i < b.n && b.lo[i] <= upper) {
+      b.lo[i] = std::min(b.lo[i], seq);
+      b.hi[i] = std::max(b.hi[i], upper);
+      while (i + 1 < b.n && b.lo[i + 1] <= b.hi[i]) {
+        b.hi[i] = std::max(b.hi[i], b.hi[i + 1]);
+        drop_block(b, i + 1);
       }
       return;
     }
-    if (e.nblocks == e.blk_lo.size()) {
-      if (i == e.nblocks) return;  // full: the highest block is dropped (a bounded approximation)
-      --e.nblocks;
+    if (b.n == b.lo.size()) {
+      if (i == b.n) return;  // full: the highest block is dropped (a bounded approximation)
+      --b.n;
     }
-    for (std::size_t j = e.nblocks; j > i; --j) {
-      e.blk_lo[j] = e.blk_lo[j - 1];
-      e.blk_hi[j] = e.blk_hi[j - 1];
+    for (std::size_t j = b.n; j > i; --j) {
+      b.lo[j] = b.lo[j - 1];
+      b.hi[j] = b.hi[j - 1];
     }
-    e.blk_lo[i] = seq;
-    e.blk_hi[i] = upper;
-    ++e.nblocks;
+    b.lo[i] = seq;
+    b.hi[i] = upper;
+    ++b.n;
   }
   /// TCP_Reassembler::Gap: history G/g and content_gap (missed_bytes) when both sides are clean.
   static void gap(Conn& c, Endpoint& e, const Endpoint& peer, std::uint64_t len) noexcept {
@@ -1137,10 +1228,10 @@ struct ConnTracker::Impl {
     if (seq <= e.trim_seq) return;
     if (seq > e.last_reassem && !(seq <= 2 && c.is_partial)) {
       // Undelivered(seq): a gap before each buffered block below seq, then up to seq.
-      while (e.nblocks > 0 && e.blk_lo[0] < seq) {
-        if (e.blk_lo[0] > e.last_reassem) gap(c, e, peer, e.blk_lo[0] - e.last_reassem);
-        e.last_reassem = std::max(e.last_reassem, e.blk_hi[0]);
-        drop_block(e, 0);
+      while (e.blk != nullptr && e.blk->n > 0 && e.blk->lo[0] < seq) {
+        if (e.blk->lo[0] > e.last_reassem) gap(c, e, peer, e.blk->lo[0] - e.last_reassem);
+        e.last_reassem = std::max(e.last_reassem, e.blk->hi[0]);
+        drop_block(*e.blk, 0);
         absorb_blocks(e);
       }
       if (seq > e.last_reassem) {
@@ -1148,7 +1239,9 @@ struct ConnTracker::Impl {
         e.last_reassem = seq;
       }
     }
-    while (e.nblocks > 0 && e.blk_hi[0] <= seq) drop_block(e, 0);
+    if (e.blk != nullptr) {
+      while (e.blk->n > 0 && e.blk->hi[0] <= seq) drop_block(*e.blk, 0);
+    }
     e.trim_seq = seq;
   }
 
@@ -1395,22 +1488,63 @@ struct ConnTracker::Impl {
   }
 
   // ------------------------------------------------------------------ entry points
+  [[nodiscard]] bool trackable(const PacketSummary& p) const noexcept {
+    if (p.proto != 6 && p.proto != 17 && p.proto != 1 && p.proto != 58) return false;
+    if (p.is_fragment) return false;
+    return opts.ignore_bad_checksums || !p.ip_checksum_bad;  // Zeek drops a bad IP checksum at the IP layer
+  }
+
   PacketLabel update(const PacketSummary& p) {
-    PacketLabel lbl;
     expire(p.ts_ns);
-    if (p.proto != 6 && p.proto != 17 && p.proto != 1 && p.proto != 58) return lbl;
-    if (p.is_fragment) return lbl;
-    if (!opts.ignore_bad_checksums && p.ip_checksum_bad) return lbl;  // Zeek drops it at the IP layer
-    const Key k = make_key(p);
-    const std::uint64_t h = hash_key(k);
-    std::uint32_t idx = find(k, h);
-    if (idx != kNone && p.proto == 6 && is_reuse(conns[idx], p)) {
+    if (!trackable(p)) return PacketLabel{};
+    bool src_is_a = true;
+    const Key k = make_key(p, src_is_a);
+    return update_keyed(p, k, hash_key(k), src_is_a);
+  }
+
+  /// Batched update for callers that need no per-packet label: group prefetching. The keys of the whole
+  /// batch are hashed first and their home slots prefetched, then the connections those slots name,
+  /// then the packets are applied in order exactly as update() would. The prefetches are hints only (a
+  /// slot may change while earlier packets of the batch are applied), so the result is the same as n
+  /// update() calls; the memory latency of the table is paid once per batch instead of once per packet.
+  void update_batch(const PacketSummary* p, std::size_t n) {
+    constexpr std::size_t kMax = ConnTracker::kBatch;
+    std::array<Key, kMax> keys;
+    std::array<std::uint64_t, kMax> hashes{};
+    std::array<bool, kMax> src_is_a{};
+    std::array<bool, kMax> ok{};
+    n = std::min(n, kMax);
+    for (std::size_t i = 0; i < n; ++i) {
+      ok[i] = trackable(p[i]);
+      if (!ok[i]) continue;
+      keys[i] = make_key(p[i], src_is_a[i]);
+      hashes[i] = hash_key(keys[i]);
+      __builtin_prefetch(&slots[(hashes[i] >> 32U) & mask]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!ok[i]) continue;
+      const std::uint64_t slot = slots[(hashes[i] >> 32U) & mask];
+      const auto idx = static_cast<std::uint32_t>(slot & 0xFFFFFFFFULL);
+      if (idx == 0 || idx > capacity) continue;
+      const auto* bytes = reinterpret_cast<const char*>(&at(idx - 1U));
+      for (std::size_t off = 0; off < sizeof(Conn); off += 64) __builtin_prefetch(bytes + off);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      expire(p[i].ts_ns);
+      if (ok[i]) (void)update_keyed(p[i], keys[i], hashes[i], src_is_a[i]);
+    }
+  }
+
+  PacketLabel update_keyed(const PacketSummary& p, const Key& k, std::uint64_t h, bool src_is_a) {
+    PacketLabel lbl;
+    std::uint32_t idx = find(k, static_cast<std::uint32_t>(h >> 32U));
+    if (idx != kNone && p.proto == 6 && is_reuse(at(idx), p)) {
       finish(idx, "reused");
       idx = kNone;
     }
-    if (idx == kNone) idx = create(p, k, h);
-    Conn& c = conns[idx];
-    const std::size_t s = (c.ep[0].addr == p.src && c.ep[0].port == p.sport) ? 0U : 1U;
+    if (idx == kNone) idx = create(p, k, h, src_is_a);
+    Conn& c = at(idx);
+    const std::size_t s = src_is_a == c.ep0_is_a ? 0U : 1U;
     c.last_pkt_ns = p.ts_ns;
     switch (p.proto) {
       case 6: process_tcp(c, s, p, lbl); break;
@@ -1428,11 +1562,13 @@ struct ConnTracker::Impl {
   void flush(const char* reason) {
     std::vector<std::uint32_t> order;
     order.reserve(count);
-    for (std::uint32_t i = 0; i < conns.size(); ++i) {
-      if (conns[i].live) order.push_back(i);
+    for (std::uint32_t i = 0; i < capacity; ++i) {
+      if (at(i).live) order.push_back(i);
     }
     std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
-      return conns[a].start_ns != conns[b].start_ns ? conns[a].start_ns < conns[b].start_ns : conns[a].id < conns[b].id;
+      const Conn& x = at(a);
+      const Conn& y = at(b);
+      return x.start_ns != y.start_ns ? x.start_ns < y.start_ns : x.id < y.id;
     });
     for (const std::uint32_t i : order) finish(i, reason);
     heap.clear();
@@ -1443,6 +1579,11 @@ ConnTracker::ConnTracker(TrackerOptions opts, RecordSink sink) : impl_(std::make
 ConnTracker::~ConnTracker() = default;
 
 PacketLabel ConnTracker::update(const PacketSummary& pkt) { return impl_->update(pkt); }
+void ConnTracker::update_batch(std::span<const PacketSummary> pkts) {
+  for (std::size_t i = 0; i < pkts.size(); i += kBatch) {
+    impl_->update_batch(pkts.data() + i, std::min(kBatch, pkts.size() - i));
+  }
+}
 void ConnTracker::flush(const char* reason) { impl_->flush(reason); }
 void ConnTracker::expire(std::int64_t now_ns) { impl_->expire(now_ns); }
 std::size_t ConnTracker::active() const noexcept { return impl_->count; }

@@ -1,5 +1,7 @@
 #include "support/track_capture.hpp"
 
+#include <vector>
+
 #include "synscope/capture/source.hpp"
 #include "synscope/decode/frame.hpp"
 #include "synscope/track/summary.hpp"
@@ -7,7 +9,8 @@
 
 namespace synscope::test {
 
-std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignore_bad_checksums) {
+std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignore_bad_checksums,
+                                             std::size_t batch) {
   std::vector<track::ConnRecord> recs;
   track::TrackerOptions opts;
   opts.ignore_bad_checksums = ignore_bad_checksums;
@@ -15,11 +18,23 @@ std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignor
   capture::FileSource src({path}, capture::FileOptions{});
   capture::RawFrame raw;
   decode::DecodedFrame frame;
+  std::vector<track::PacketSummary> pending;
+  std::size_t run = 1;
   while (src.next(raw)) {
     frame = decode::DecodedFrame{};
     decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame);
-    tracker.update(track::from_frame(frame, raw.ts_ns));
+    if (batch == 0) {
+      tracker.update(track::from_frame(frame, raw.ts_ns));
+      continue;
+    }
+    pending.push_back(track::from_frame(frame, raw.ts_ns));
+    if (pending.size() == run) {
+      tracker.update_batch(pending);
+      pending.clear();
+      run = run % batch + 1;
+    }
   }
+  tracker.update_batch(pending);
   tracker.flush();
   return recs;
 }

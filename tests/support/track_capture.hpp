@@ -1,6 +1,7 @@
 #pragma once
 // Test helper: read a capture with FileSource, decode, track, and return every connection record.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -8,7 +9,10 @@
 
 namespace synscope::test {
 
-/// All records of `path` in the order the tracker reported them (flushed at the end).
-std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignore_bad_checksums);
+/// All records of `path` in the order the tracker reported them (flushed at the end). `batch` > 0 feeds
+/// the tracker through update_batch() in runs of 1, 2, … `batch` packets (cycling), as the read pipeline
+/// does when nothing prints packets.
+std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignore_bad_checksums,
+                                             std::size_t batch = 0);
 
 }  // namespace synscope::test

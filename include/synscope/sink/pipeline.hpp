@@ -1,6 +1,8 @@
 #pragma once
 /// Pipeline: decode -> track -> sinks for one frame at a time. Shared by `read` and `live`.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -14,6 +16,9 @@ namespace synscope::sink {
 
 struct PipelineOptions {
   bool track = true;
+  /// false: no sink prints packets (connection records and the summary only), so the tracker may take
+  /// packets in batches (ConnTracker::update_batch) and the sinks' packet() is not called.
+  bool packet_events = true;
   decode::DecodeOptions decode;
   track::TrackerOptions tracker;
 };
@@ -42,6 +47,9 @@ class Pipeline {
   std::unique_ptr<track::ConnTracker> tracker_;
   decode::DecodedFrame frame_;
   RunSummary totals_;
+  std::array<track::PacketSummary, track::ConnTracker::kBatch> batch_{};
+  std::size_t batched_ = 0;
+  void drain();
 };
 
 }  // namespace synscope::sink

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 
 #include "synscope/track/conn.hpp"
 
@@ -33,6 +34,10 @@ class ConnTracker {
 
   /// Feeds one packet (in timestamp order). Expires idle connections first (by the packet's time).
   PacketLabel update(const PacketSummary& pkt);
+  /// Feeds packets (in timestamp order) whose labels are not needed: the same result as update() on
+  /// each, with the table's memory latency overlapped across up to kBatch packets (group prefetching).
+  void update_batch(std::span<const PacketSummary> pkts);
+  static constexpr std::size_t kBatch = 16;
   /// Reports every remaining connection (end of input / stop), in start order.
   void flush(const char* reason = "end-of-input");
   /// Expires connections idle at `now_ns` (live capture calls this on a timer).
