@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -64,6 +65,18 @@ struct DemoOptions {
   OutputOptions out;
 };
 
+/// The replay's input: "" when `dir` holds readable handshake.pcap and udp.pcap, else what is missing.
+std::string captures_problem(const std::string& dir) {
+  if (dir.empty()) return "empty folder name";
+  for (const char* name : {"handshake.pcap", "udp.pcap"}) {
+    const std::string path = dir + "/" + name;
+    if (::access(path.c_str(), R_OK) != 0) {
+      return path + ": " + std::strerror(errno) + " (the folder with the bundled handshake.pcap and udp.pcap)";
+    }
+  }
+  return "";
+}
+
 /// The exchange itself, run on a second thread while the main thread captures.
 void exchange(int tcp_listener, int udp_server, std::uint16_t port, std::atomic<bool>& done, std::string& error) {
   try {
@@ -96,6 +109,11 @@ void exchange(int tcp_listener, int udp_server, std::uint16_t port, std::atomic<
 }
 
 int replay(const DemoOptions& o, const std::string& why) {
+  // Checked before the banner: a missing folder is one line on stderr, nothing on stdout.
+  if (const std::string problem = captures_problem(o.captures_dir); !problem.empty()) {
+    std::fprintf(stderr, "synscope: demo cannot replay (%s): %s\n", why.c_str(), problem.c_str());
+    return kExitError;
+  }
   std::printf("synscope demo: cannot capture here (%s)\n", why.c_str());
   std::printf("replaying the same exchange from the bundled captures instead\n\n");
   std::fflush(stdout);
@@ -179,7 +197,7 @@ std::string default_captures_dir() {
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) {
     std::string dir(self, static_cast<std::size_t>(n));
-    dir = dir.substr(0, dir.rfind('/'));
+    if (const std::size_t slash = dir.rfind('/'); slash != std::string::npos) dir.resize(slash);
     for (const std::string& cand : {dir + "/../captures", dir + "/../share/synscope/captures"}) {
       if (::access((cand + "/handshake.pcap").c_str(), R_OK) == 0) return cand;
     }
@@ -194,7 +212,8 @@ void add_demo(CLI::App& app, Runner& run) {
   opts->captures_dir = default_captures_dir();
   CLI::App* cmd = app.add_subcommand("demo", "a TCP handshake, data and teardown on 127.0.0.1, captured and explained");
   cmd->add_flag("--replay", opts->replay, "do not capture: replay the bundled captures");
-  cmd->add_option("--captures", opts->captures_dir, "folder with handshake.pcap and udp.pcap for --replay");
+  cmd->add_option("--captures", opts->captures_dir, "folder with handshake.pcap and udp.pcap for --replay")
+      ->check(CLI::Validator([](const std::string& dir) { return captures_problem(dir); }, "DIR"));
   cmd->add_option("--color", opts->out.color, "colour: auto, always, never")->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("--utc", opts->out.utc, "print times in UTC");
   cmd->callback([opts, &run] { run = [opts] { return run_demo(*opts); }; });

@@ -2,11 +2,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -146,17 +149,30 @@ int run_interfaces() {
 void add_live(CLI::App& app, Runner& run) {
   auto opts = std::make_shared<LiveCmdOptions>();
   CLI::App* cmd = app.add_subcommand("live", "capture live and label handshakes as they happen");
-  cmd->add_option("-i,--interface", opts->device, "interface (default: the first usable one; see `synscope interfaces`)");
+  cmd->add_option("-i,--interface", opts->device, "interface (default: the first usable one; see `synscope interfaces`)")
+      ->check(non_empty("omit -i for the default interface"));
   cmd->add_option("-f,--filter", opts->filter, "BPF filter expression");
-  cmd->add_option("-s,--snaplen", opts->snaplen, "bytes captured per packet")->check(CLI::Range(64, 262144));
+  cmd->add_option("-s,--snaplen", opts->snaplen, "bytes captured per packet")->transform(integer_in(64, 262144));
   cmd->add_option("-B,--buffer-size", opts->buffer_kib, "kernel capture buffer in KiB (default 32768; more absorbs bursts)")
-      ->check(CLI::Range(64, 1 << 21));
+      ->transform(integer_in(64, 1 << 21));
   cmd->add_flag("-p,--no-promiscuous-mode", opts->no_promisc, "do not put the interface in promiscuous mode");
   cmd->add_option("-c,--count", opts->count, "stop after N packets")
-      ->check(CLI::Range(static_cast<std::int64_t>(1), INT64_MAX));
-  cmd->add_option("--duration", opts->duration, "stop after SECONDS")->check(CLI::Range(0.001, 31'536'000.0))->check(finite_number());
-  cmd->add_option("-w,--write", opts->write, "also write the packets to this pcap file (flushed per packet)");
-  cmd->add_option("--user", opts->user, "user to switch to after opening the capture when run as root (default nobody)");
+      ->transform(integer_in(1, std::numeric_limits<std::int64_t>::max()));
+  cmd->add_option("--duration", opts->duration, "stop after SECONDS")
+      ->check(finite_number())
+      ->check(CLI::Range(0.001, 31'536'000.0));
+  cmd->add_option("-w,--write", opts->write, "also write the packets to this pcap file (flushed per packet)")
+      ->check(non_empty("give a file name, or omit -w"));
+  // Checked here, before any capture is opened, and whoever runs it (the switch itself only happens as root).
+  cmd->add_option("--user", opts->user, "user to switch to after opening the capture when run as root (default nobody)")
+      ->check(non_empty("--user root keeps root"))
+      ->check(CLI::Validator(
+          [](const std::string& user) {
+            return user == "root" || ::getpwnam(user.c_str()) != nullptr
+                       ? std::string()
+                       : "no user '" + user + "' (choose an existing one, or root to keep root)";
+          },
+          "USER"));
   cmd->add_flag("--board", opts->board, "live connection board refreshing in place (plain lines when not a terminal)");
   add_output_options(*cmd, opts->out);
   cmd->callback([opts, &run] { run = [opts] { return run_live(*opts); }; });

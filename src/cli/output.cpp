@@ -6,9 +6,12 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
+#include <system_error>
 
 namespace synscope::cli {
 namespace {
@@ -17,16 +20,57 @@ std::int64_t seconds_to_ns(double s) { return static_cast<std::int64_t>(std::llr
 
 }  // namespace
 
+IntText parse_int64(std::string_view text, std::int64_t& out) noexcept {
+  if (text.size() > 1 && text.front() == '+' && text[1] != '-') text.remove_prefix(1);
+  const char* const last = text.data() + text.size();
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), last, value);
+  if (end != last || (ec != std::errc() && ec != std::errc::result_out_of_range)) return IntText::kNotWhole;
+  if (ec == std::errc::result_out_of_range) return IntText::kOutOfRange;
+  out = value;
+  return IntText::kOk;
+}
+
+bool parse_double(const std::string& text, double& out) noexcept {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return false;
+  out = v;
+  return true;
+}
+
 const CLI::Validator& finite_number() {
-  // CLI::Range lets NaN through (every comparison with NaN is false); refuse it, and ±inf, here.
+  // CLI::Range lets NaN through (every comparison with NaN is false); refuse it, and ±inf, here. Put it
+  // before a Range so that the Range never sees a value that is not a finite number.
   static const CLI::Validator kFinite(
       [](std::string& text) {
-        char* end = nullptr;
-        const double v = std::strtod(text.c_str(), &end);
+        double v = 0;
+        if (!parse_double(text, v)) return "Value '" + text + "' is not a number";
         return std::isfinite(v) ? std::string() : std::string("must be a finite number, not ") + text;
       },
       "FINITE");
   return kFinite;
+}
+
+CLI::Validator integer_in(std::int64_t lo, std::int64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) {
+        std::int64_t value = 0;
+        const IntText parsed = parse_int64(text, value);
+        if (parsed == IntText::kNotWhole) return "Value '" + text + "' is not a whole number";
+        if (parsed == IntText::kOutOfRange || value < lo || value > hi) {
+          return "Value " + text + " not in range " + std::to_string(lo) + " to " + std::to_string(hi);
+        }
+        text = std::to_string(value);  // canonical decimal for CLI11's own conversion (base 0: "010" is octal)
+        return std::string();
+      },
+      "INT in [" + std::to_string(lo) + " - " + std::to_string(hi) + "]");
+}
+
+CLI::Validator non_empty(const std::string& hint) {
+  return CLI::Validator(
+      [hint](const std::string& text) { return text.empty() ? "empty value (" + hint + ")" : std::string(); }, "");
 }
 
 void add_output_options(CLI::App& cmd, OutputOptions& o) {
@@ -43,17 +87,17 @@ void add_output_options(CLI::App& cmd, OutputOptions& o) {
   cmd.add_option("--color", o.color, "colour: auto (terminal only, honours NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd.add_option("--max-conns", o.max_conns, "most connections tracked at once; the oldest is reported early")
-      ->check(CLI::Range(static_cast<std::size_t>(1), static_cast<std::size_t>(100'000'000)));
+      ->transform(integer_in(1, 100'000'000));
   cmd.add_option("--max-rows", o.max_rows, "rows of the end-of-run connection table in packet mode")
-      ->check(CLI::Range(static_cast<std::size_t>(0), static_cast<std::size_t>(100'000'000)));
+      ->transform(integer_in(0, 100'000'000));
   const auto secs = CLI::Range(0.0, 31'536'000.0);
-  cmd.add_option("--attempt-timeout", o.attempt_timeout, "seconds an unanswered SYN is kept (Zeek: 5)")->check(secs)->check(finite_number());
-  cmd.add_option("--close-timeout", o.close_timeout, "seconds kept after both FINs (Zeek: 5)")->check(secs)->check(finite_number());
-  cmd.add_option("--reset-timeout", o.reset_timeout, "seconds kept after an RST (Zeek: 5)")->check(secs)->check(finite_number());
+  cmd.add_option("--attempt-timeout", o.attempt_timeout, "seconds an unanswered SYN is kept (Zeek: 5)")->check(finite_number())->check(secs);
+  cmd.add_option("--close-timeout", o.close_timeout, "seconds kept after both FINs (Zeek: 5)")->check(finite_number())->check(secs);
+  cmd.add_option("--reset-timeout", o.reset_timeout, "seconds kept after an RST (Zeek: 5)")->check(finite_number())->check(secs);
   cmd.add_option("--inactivity-timeout", o.inactivity_timeout, "idle seconds before a TCP connection expires (Zeek: 300)")
-      ->check(secs)->check(finite_number());
-  cmd.add_option("--udp-timeout", o.udp_timeout, "idle seconds before a UDP flow expires (Zeek: 60)")->check(secs)->check(finite_number());
-  cmd.add_option("--icmp-timeout", o.icmp_timeout, "idle seconds before an ICMP flow expires (Zeek: 60)")->check(secs)->check(finite_number());
+      ->check(finite_number())->check(secs);
+  cmd.add_option("--udp-timeout", o.udp_timeout, "idle seconds before a UDP flow expires (Zeek: 60)")->check(finite_number())->check(secs);
+  cmd.add_option("--icmp-timeout", o.icmp_timeout, "idle seconds before an ICMP flow expires (Zeek: 60)")->check(finite_number())->check(secs);
 }
 
 bool use_color(const std::string& mode) {

@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -66,10 +68,12 @@ int run_read(const ReadOptions& o) {
 void add_read(CLI::App& app, Runner& run) {
   auto opts = std::make_shared<ReadOptions>();
   CLI::App* cmd = app.add_subcommand("read", "decode and label pcap/pcapng files (several files = one stream merged by time)");
-  cmd->add_option("FILE", opts->files, "capture files (pcap, nanosecond pcap, pcapng; - for stdin)")->required();
+  cmd->add_option("FILE", opts->files, "capture files (pcap, nanosecond pcap, pcapng; - for stdin)")
+      ->required()
+      ->check(non_empty("give a capture file name, or - for stdin"));
   cmd->add_option("-f,--filter", opts->filter, "BPF filter expression (libpcap syntax, e.g. 'tcp port 443')");
   cmd->add_option("-c,--count", opts->count, "stop after N packets (that pass the filter)")
-      ->check(CLI::Range(static_cast<std::int64_t>(1), INT64_MAX));
+      ->transform(integer_in(1, std::numeric_limits<std::int64_t>::max()));
   cmd->add_flag("-n", opts->numeric, "no name resolution (always the case; accepted for tcpdump habits)");
   add_output_options(*cmd, opts->out);
   cmd->callback([opts, &run] { run = [opts] { return run_read(*opts); }; });
