@@ -134,10 +134,20 @@ struct Blocks {
   std::array<std::uint64_t, 8> hi{};
 };
 
-/// Zeek's logarithmic history counters (Connection::ScaledHistoryEntry, base 10).
+/// Zeek's logarithmic history counters (Connection::ScaledHistoryEntry, base 10): a count and the
+/// power of ten it next logs a letter at. Five bytes, byte-aligned (an Endpoint holds four).
 struct Scaled {
-  std::uint32_t count = 0;
-  std::uint32_t threshold = 1;
+  std::array<std::uint8_t, 4> count_bytes{};
+  std::uint8_t exp = 0;  ///< threshold = kPow10[exp]
+  /// Zeek's uint32 threshold *= 10, wrapping as it does: 10^10 mod 2^32, and no further.
+  static constexpr std::array<std::uint32_t, 11> kPow10{1U, 10U, 100U, 1000U, 10000U, 100000U, 1000000U,
+                                                        10000000U, 100000000U, 1000000000U, 1410065408U};
+  [[nodiscard]] std::uint32_t count() const noexcept {
+    std::uint32_t v = 0;
+    std::memcpy(&v, count_bytes.data(), sizeof v);
+    return v;
+  }
+  void set_count(std::uint32_t v) noexcept { std::memcpy(count_bytes.data(), &v, sizeof v); }
 };
 
 struct Endpoint {
@@ -158,7 +168,6 @@ struct Endpoint {
   std::uint64_t hist_last_fin = 0;
   std::uint64_t hist_last_rst = 0;
   std::uint64_t fin_seq_rel = 0;  // Zeek's FIN_seq (relative)
-  Scaled chk, rxmt, win0, gap;
   // reassembly emulation (TCP_Reassembler): contiguous data up to last_reassem, buffered blocks above
   // (out of line: only a connection with out-of-order data holds a Blocks from the tracker's pool)
   std::uint64_t last_reassem = 1;
@@ -183,6 +192,7 @@ struct Endpoint {
   std::uint32_t max_end = 0;
   std::uint32_t fin_seq = 0;  // sequence number of the FIN itself
   ConnRecord::Side opts;
+  Scaled chk, rxmt, win0, gap;
 
   [[nodiscard]] std::uint64_t full_seq(std::uint32_t seq, std::uint32_t wraps) const noexcept {
     return (static_cast<std::uint64_t>(wraps) << 32U) | seq;
@@ -282,10 +292,13 @@ Key make_key(const PacketSummary& p, bool& src_is_a) noexcept {
   return k;
 }
 
+/// Which of the tracker's inactivity timeouts applies to a connection.
+enum class Idle : std::uint8_t { kOff, kTcp, kUdp, kIcmp };
+
 struct Conn {
   // (fields ordered to leave no padding; the key and the flags a lookup reads come first)
   Key key;
-  std::uint32_t tag = 0;  // upper half of the key's hash: its slot tag (and home slot)
+  std::uint64_t hash = 0;  // of the key; its upper half is the slot tag (and home slot); seeds the uid
   std::uint32_t gen = 0;
   bool live = false;
   bool ep0_is_a = true;   // ep[0] (the first packet's sender) is the key's side a
@@ -295,13 +308,15 @@ struct Conn {
   bool referenced = false;  // CLOCK bit: set by every packet, cleared by the eviction hand
   bool is_partial = false;          // TCPSessionAdapter::is_partial
   std::uint8_t first_packet_seen = 0;  // 1 orig, 2 resp (TCPSessionAdapter::first_packet_seen)
+  Idle idle = Idle::kOff;          // Zeek's per-connection inactivity timeout, by kind
+  std::int8_t first_fin_side = -1;
+  std::int8_t first_rst_side = -1;
+  bool fin_23 = false;          // the second FIN acknowledged the first in the same packet
   std::uint64_t id = 0;
   std::array<Endpoint, 2> ep{};  // ep[0] sent the first packet (before any flip)
   std::int64_t start_ns = 0;
   std::int64_t last_ns = 0;       // Zeek's Connection::last_time
-  std::int64_t last_pkt_ns = 0;   // any packet (LRU / eviction)
   // Zeek's timers (0 = not armed)
-  std::int64_t inactivity_timeout = 0;
   std::int64_t t_attempt = 0;
   std::array<std::int64_t, 2> t_expire{};
   std::int64_t t_partial = 0;
@@ -317,13 +332,10 @@ struct Conn {
   std::uint32_t hist_seen = 0;
   std::uint32_t syn_retransmits = 0;
   std::array<char, kMaxHistory> history{};
-  std::array<char, 20> uid{};
-  std::int8_t first_fin_side = -1;
-  std::int8_t first_rst_side = -1;
-  bool fin_23 = false;          // the second FIN acknowledged the first in the same packet
   bool fin_simultaneous = false;
   bool data_after_fin = false;  // the other side sent data after the first FIN: a half-close was used
 
+  [[nodiscard]] std::uint32_t tag() const noexcept { return static_cast<std::uint32_t>(hash >> 32U); }
   /// The address of ep[s], from the key.
   [[nodiscard]] net::IpAddress addr(std::size_t s) const noexcept {
     net::IpAddress a;
@@ -353,13 +365,14 @@ struct Conn {
   }
   /// Connection::ScaledHistoryEntry: letters at the 1st, 10th, 100th, … occurrence.
   void scaled(Scaled& s, char code) noexcept {
-    if (++s.count == s.threshold) {
+    const std::uint32_t n = s.count() + 1U;
+    s.set_count(n);
+    if (n == Scaled::kPow10[s.exp]) {
       add_history(code);
-      const std::uint32_t next = s.threshold * 10U;
-      if (next <= s.threshold) {
-        s.count = 0;
+      if (s.exp + 1U == Scaled::kPow10.size()) {
+        s.set_count(0);  // the next threshold would wrap below this one: Zeek restarts the count
       } else {
-        s.threshold = next;
+        ++s.exp;
       }
     }
   }
@@ -411,6 +424,12 @@ void write_uid(std::array<char, 20>& out, std::uint64_t seed_a, std::uint64_t se
     b /= 62U;
   }
   out[n] = '\0';
+}
+
+/// A connection's uid, from what it was created with (its key's hash, its first packet's time, its id):
+/// computed when needed rather than kept, 20 bytes less per connection.
+void write_uid(std::array<char, 20>& out, const Conn& c) noexcept {
+  write_uid(out, c.hash ^ static_cast<std::uint64_t>(c.start_ns), c.id * 0x9e3779b97f4a7c15ULL);
 }
 
 }  // namespace
@@ -516,7 +535,7 @@ struct ConnTracker::Impl {
   }
 
   void slot_erase(std::uint32_t idx) noexcept {
-    const std::uint32_t tag = at(idx).tag;
+    const std::uint32_t tag = at(idx).tag();
     std::uint64_t i = tag & mask;
     while (static_cast<std::uint32_t>(slots[i] & 0xFFFFFFFFULL) != idx + 1U) i = (i + 1) & mask;
     // Backward-shift deletion keeps every probe chain unbroken without tombstones.
@@ -539,7 +558,16 @@ struct ConnTracker::Impl {
   static void consider(std::int64_t t, std::int64_t& best) noexcept {
     if (t != 0 && (best == 0 || t < best)) best = t;
   }
-  static std::int64_t next_deadline(const Conn& c) noexcept {
+  [[nodiscard]] std::int64_t idle_timeout(const Conn& c) const noexcept {
+    switch (c.idle) {
+      case Idle::kTcp: return opts.inactivity_timeout_ns;
+      case Idle::kUdp: return opts.udp_inactivity_timeout_ns;
+      case Idle::kIcmp: return opts.icmp_inactivity_timeout_ns;
+      case Idle::kOff: break;
+    }
+    return 0;
+  }
+  [[nodiscard]] std::int64_t next_deadline(const Conn& c) const noexcept {
     std::int64_t best = 0;
     consider(c.t_attempt, best);
     consider(c.t_expire[0], best);
@@ -548,7 +576,8 @@ struct ConnTracker::Impl {
     consider(c.t_reset, best);
     consider(c.t_delete, best);
     consider(c.t_dns, best);
-    if (c.inactivity_timeout > 0) consider(c.last_ns + c.inactivity_timeout, best);
+    const std::int64_t idle = idle_timeout(c);
+    if (idle > 0) consider(c.last_ns + idle, best);
     return best;
   }
   /// Drops stale heap entries (connections gone or re-armed) once they outnumber the live ones, so the
@@ -603,7 +632,8 @@ struct ConnTracker::Impl {
       pick(c.t_delete, 4);
       pick(c.t_dns, 5);
       std::int64_t inact = 0;
-      if (c.inactivity_timeout > 0) inact = c.last_ns + c.inactivity_timeout;
+      const std::int64_t idle = idle_timeout(c);
+      if (idle > 0) inact = c.last_ns + idle;
       if (inact != 0 && inact <= now && (best == 0 || inact < best)) {
         // Connection::InactivityTimer
         finish(idx, "timeout");
@@ -735,7 +765,9 @@ struct ConnTracker::Impl {
     Conn& c = at(idx);
     const Endpoint& o = c.orig();
     const Endpoint& r = c.resp();
-    rec.uid.assign(c.uid.data());
+    std::array<char, 20> uid{};
+    write_uid(uid, c);
+    rec.uid.assign(uid.data());
     rec.ts_ns = c.start_ns;
     rec.last_ns = c.last_ns;
     rec.orig_h = c.addr(c.orig_index());
@@ -832,16 +864,15 @@ struct ConnTracker::Impl {
     c.gen = gen;
     c.live = true;
     c.key = k;
-    c.tag = static_cast<std::uint32_t>(h >> 32U);
+    c.hash = h;
     c.ep0_is_a = src_is_a;
     c.id = next_id++;
     c.proto = p.proto;
-    c.start_ns = c.last_ns = c.last_pkt_ns = p.ts_ns;
+    c.start_ns = c.last_ns = p.ts_ns;
     c.ep[0].port = p.sport;
     c.ep[0].is_orig = true;
     c.ep[1].port = p.dport;
     c.ep[1].is_orig = false;
-    write_uid(c.uid, h ^ static_cast<std::uint64_t>(p.ts_ns), c.id * 0x9e3779b97f4a7c15ULL);
     // IPBasedAnalyzer::NewConn + WantConnection: decide whether the first packet came from the responder.
     bool flip = false;
     if (p.proto == 6) {
@@ -865,19 +896,19 @@ struct ConnTracker::Impl {
     if (p.proto == 6) {
       // TCPAnalyzer::MakeSessionAdapter: UDP's inactivity timeout until the handshake completes, and the
       // first ExpireTimer tcp_SYN_timeout after creation.
-      c.inactivity_timeout = opts.udp_inactivity_timeout_ns;
+      c.idle = Idle::kUdp;
       c.t_expire[0] = p.ts_ns + kTcpSynTimeout;
     } else if (p.proto == 17) {
-      c.inactivity_timeout = opts.udp_inactivity_timeout_ns;
+      c.idle = Idle::kUdp;
       // Zeek's DNS analyzer (attached by the responder port) ends a DNS flow after dns_session_timeout
       // of silence, checked every 10 s: the inactivity timeout alone would merge separate lookups.
       const std::uint16_t rp = c.resp().port;
       if (rp == 53 || rp == 137 || rp == 5353 || rp == 5355) c.t_dns = p.ts_ns + kDnsSessionTimeout;
     } else {
-      c.inactivity_timeout = opts.icmp_inactivity_timeout_ns;
+      c.idle = Idle::kIcmp;
     }
     grow_if_needed();
-    slot_insert(c.tag, idx);
+    slot_insert(c.tag(), idx);
     ++count;
     return idx;
   }
@@ -905,7 +936,7 @@ struct ConnTracker::Impl {
     if (s == e.state) return;
     // TCP_Endpoint::SetState: leaving the handshake switches to the TCP inactivity timeout.
     if (!is_handshake(s) && is_handshake(e.state) && is_handshake(peer.state))
-      c.inactivity_timeout = opts.inactivity_timeout_ns;
+      c.idle = Idle::kTcp;
     e.prev_state = e.state;
     e.state = s;
   }
@@ -1545,14 +1576,15 @@ struct ConnTracker::Impl {
     if (idx == kNone) idx = create(p, k, h, src_is_a);
     Conn& c = at(idx);
     const std::size_t s = src_is_a == c.ep0_is_a ? 0U : 1U;
-    c.last_pkt_ns = p.ts_ns;
     switch (p.proto) {
       case 6: process_tcp(c, s, p, lbl); break;
       case 17: process_udp(c, s, p); break;
       default: process_icmp(c, s, p); break;
     }
     lbl.conn_id = c.id;
-    std::memcpy(lbl.uid, c.uid.data(), sizeof lbl.uid);
+    std::array<char, 20> uid{};
+    write_uid(uid, c);
+    std::memcpy(lbl.uid, uid.data(), sizeof lbl.uid);
     lbl.is_orig = c.ep[s].is_orig;
     c.referenced = true;
     arm(idx);
