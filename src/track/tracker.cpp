@@ -292,6 +292,8 @@ Key make_key(const PacketSummary& p, bool& src_is_a) noexcept {
   return k;
 }
 
+constexpr std::uint8_t kNoSide = 0xFF;
+
 /// Which of the tracker's inactivity timeouts applies to a connection.
 enum class Idle : std::uint8_t { kOff, kTcp, kUdp, kIcmp };
 
@@ -309,8 +311,7 @@ struct Conn {
   bool is_partial = false;          // TCPSessionAdapter::is_partial
   std::uint8_t first_packet_seen = 0;  // 1 orig, 2 resp (TCPSessionAdapter::first_packet_seen)
   Idle idle = Idle::kOff;          // Zeek's per-connection inactivity timeout, by kind
-  std::int8_t first_fin_side = -1;
-  std::int8_t first_rst_side = -1;
+  std::uint8_t first_rst_side = kNoSide;  // index into ep of the first RST's sender
   bool fin_23 = false;          // the second FIN acknowledged the first in the same packet
   std::uint64_t id = 0;
   std::array<Endpoint, 2> ep{};  // ep[0] sent the first packet (before any flip)
@@ -755,7 +756,7 @@ struct ConnTracker::Impl {
       return c.fin_23 ? "fin-3way" : "fin-4way";
     }
     if (std::strcmp(state, "REJ") == 0) return "rejected";
-    if (c.first_rst_side >= 0) return c.ep[static_cast<std::size_t>(c.first_rst_side)].is_orig ? "reset-orig" : "reset-resp";
+    if (c.first_rst_side != kNoSide) return c.ep[c.first_rst_side].is_orig ? "reset-orig" : "reset-resp";
     if (c.ep[0].fin_sent || c.ep[1].fin_sent) return "half-close";
     if (std::strcmp(state, "S0") == 0) return "unanswered";
     return "open";
@@ -1420,7 +1421,7 @@ struct ConnTracker::Impl {
     const std::uint32_t seg_end = p.seq + len + (syn ? 1U : 0U) + (fin ? 1U : 0U);
     if (rst) {
       lbl.step = Step::kReset;
-      if (c.first_rst_side < 0) c.first_rst_side = static_cast<std::int8_t>(s);
+      if (c.first_rst_side == kNoSide) c.first_rst_side = static_cast<std::uint8_t>(s);
     } else if (syn && !ack) {
       lbl.step = Step::kHandshake1;
       if (e.syn_seen && p.seq == e.syn_seq) {
@@ -1459,7 +1460,6 @@ struct ConnTracker::Impl {
         } else if (!e.fin_sent) {
           if (!peer.fin_sent) {
             lbl.step = Step::kTeardown1;
-            c.first_fin_side = static_cast<std::int8_t>(s);
           } else if (peer.fin_acked) {
             lbl.step = Step::kTeardown3;
           } else if (acks_peer_fin) {
