@@ -410,21 +410,32 @@ struct HeapLater {
   bool operator()(const HeapEntry& x, const HeapEntry& y) const noexcept { return x.deadline > y.deadline; }
 };
 
+/// Five base-62 digits of r (< 62^5), least significant first: 32-bit divisions only.
+void base62_5(std::uint32_t r, char* out) noexcept {
+  static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  for (int i = 0; i < 5; ++i) {
+    out[i] = kDigits[r % 62U];
+    r /= 62U;
+  }
+}
+
+/// "C" + 11 base-62 digits of mix64(seed_a) + 6 of the low half of mix64(seed_b ^ that), least
+/// significant digit first. The 64-bit value is split at 62^5 twice so that the digit loop runs on 32-bit
+/// values (the same digits as dividing the 64-bit value by 62 eleven times, several times faster).
 void write_uid(std::array<char, 20>& out, std::uint64_t seed_a, std::uint64_t seed_b) noexcept {
   static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  std::uint64_t a = mix64(seed_a);
-  std::uint64_t b = mix64(seed_b ^ a) & 0xFFFFFFFFULL;
-  std::size_t n = 0;
-  out[n++] = 'C';
-  for (int i = 0; i < 11; ++i) {  // 62^11 > 2^64
-    out[n++] = kDigits[a % 62U];
-    a /= 62U;
-  }
-  for (int i = 0; i < 6; ++i) {  // 62^6 > 2^32
-    out[n++] = kDigits[b % 62U];
-    b /= 62U;
-  }
-  out[n] = '\0';
+  constexpr std::uint64_t k5 = 62ULL * 62 * 62 * 62 * 62;  // 916132832 < 2^32
+  const std::uint64_t a = mix64(seed_a);
+  const std::uint64_t b = mix64(seed_b ^ a) & 0xFFFFFFFFULL;
+  const std::uint64_t a1 = a / k5;
+  const std::uint64_t a2 = a1 / k5;  // < 62: 62^11 > 2^64
+  out[0] = 'C';
+  base62_5(static_cast<std::uint32_t>(a - a1 * k5), out.data() + 1);
+  base62_5(static_cast<std::uint32_t>(a1 - a2 * k5), out.data() + 6);
+  out[11] = kDigits[a2];
+  base62_5(static_cast<std::uint32_t>(b % k5), out.data() + 12);
+  out[17] = kDigits[b / k5];  // < 5: b < 2^32
+  out[18] = '\0';
 }
 
 /// A connection's uid, from what it was created with (its key's hash, its first packet's time, its id):
