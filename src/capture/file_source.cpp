@@ -31,6 +31,8 @@
 #include "synscope/capture/pcap_handle.hpp"
 #include "synscope/capture/source.hpp"
 
+#include "synscope/capture/pcapng_reader.hpp"
+
 namespace synscope::capture {
 namespace {
 
@@ -233,6 +235,26 @@ class BlockReader {
   int errno_ = 0;
 };
 
+/// A BPF program compiled for one more link type (a pcapng file read by PcapngReader can mix them).
+struct ExtraFilter {
+  std::uint32_t dlt = 0;
+  PcapHandle dead;
+  bpf_program program{};
+  bool ok = false;
+  ExtraFilter() = default;
+  ExtraFilter(const ExtraFilter&) = delete;
+  ExtraFilter& operator=(const ExtraFilter&) = delete;
+  ExtraFilter(ExtraFilter&&) = delete;
+  ExtraFilter& operator=(ExtraFilter&&) = delete;
+  ~ExtraFilter() {
+    if (ok) pcap_freecode(&program);
+  }
+};
+
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept { (void)std::fclose(f); }  // read-only: nothing to flush
+};
+
 struct Input {
   std::string path;
   // Exactly one of these reads: the fast path (fd + reader) or libpcap. `pcap` is also the BPF compiler
@@ -244,6 +266,14 @@ struct Input {
   bpf_program program{};
   bool has_program = false;
   std::uint32_t dlt = 0;
+  // PcapngReader, when libpcap refused a pcapng file part-way (mixed link types, snapshot lengths or
+  // byte orders): the file is reopened and the records libpcap already delivered are skipped.
+  std::unique_ptr<std::FILE, FileCloser> ng_file;
+  std::vector<char> ng_buffer;
+  std::unique_ptr<PcapngReader> ng;
+  std::vector<std::unique_ptr<ExtraFilter>> extra_filters;
+  std::uint64_t delivered = 0;        // records handed out by whichever reader
+  std::uint32_t rec_dlt = 0;          // link type of the pending record
   // The pending record (read ahead for the merge). Valid until this input advances again.
   bool pending = false;
   bool done = false;
@@ -290,8 +320,16 @@ bool try_open_fast(Input& in, const std::string& path, const struct stat& st, st
 
 }  // namespace
 
+/// libpcap 1.10's verdicts on pcapng files that the format allows (and tshark reads).
+bool pcapng_fallback_applies(const char* msg) noexcept {
+  return std::strstr(msg, "different from the type of the first interface") != nullptr ||
+         std::strstr(msg, "different from the snapshot length of the first interface") != nullptr ||
+         std::strstr(msg, "sections with different byte orders") != nullptr;
+}
+
 struct FileSource::Impl {
   std::vector<std::unique_ptr<Input>> inputs;
+  std::string filter;
   std::vector<std::string> problems;
   std::uint64_t frame_no = 0;
   std::size_t last_input = std::numeric_limits<std::size_t>::max();  // its pending record was handed out
@@ -301,6 +339,24 @@ struct FileSource::Impl {
     Input& in = *inputs[i];
     in.pending = false;
     if (in.done) return;
+    if (in.ng) {
+      PcapngReader::Record r{};
+      std::string error;
+      const int rc = in.ng->next(r, error);
+      if (rc == 1) {
+        in.pending = true;
+        ++in.delivered;
+        in.ts_ns = r.ts_ns;
+        in.hdr.caplen = r.caplen;
+        in.hdr.len = r.len;
+        in.data = r.data;
+        in.rec_dlt = r.dlt;
+        return;
+      }
+      in.done = true;
+      if (rc < 0) problems.push_back(in.path + ": " + error);
+      return;
+    }
     if (in.fast) {
       BlockReader::Record r{};
       std::string error;
@@ -311,6 +367,7 @@ struct FileSource::Impl {
         in.hdr.caplen = r.caplen;
         in.hdr.len = r.len;
         in.data = r.data;
+        in.rec_dlt = in.dlt;
         return;
       }
       in.done = true;
@@ -322,8 +379,10 @@ struct FileSource::Impl {
     const int rc = pcap_next_ex(in.pcap.get(), &hdr, &data);
     if (rc == 1) {
       in.pending = true;
+      ++in.delivered;
       in.hdr = *hdr;
       in.data = data;
+      in.rec_dlt = in.dlt;
       // With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.
       // A pcapng timestamp (64 bits of if_tsresol units) can lie far beyond what int64 nanoseconds hold.
       // Clamp to ±2^62 ns (years 1824..2116) so that neither this product nor a consumer adding a timeout
@@ -337,10 +396,57 @@ struct FileSource::Impl {
       in.ts_ns = std::clamp(ns, -kLimit, kLimit);
       return;
     }
+    if (rc == PCAP_ERROR && pcapng_fallback_applies(pcap_geterr(in.pcap.get())) && switch_to_pcapng(in)) {
+      advance(i);
+      return;
+    }
     in.done = true;
     if (rc == PCAP_ERROR) {
       problems.push_back(in.path + ": " + pcap_geterr(in.pcap.get()));
     }
+  }
+
+  /// Reopens `in` with PcapngReader and skips the records libpcap delivered. False (libpcap's error
+  /// stands) for standard input, which cannot be read twice, or when the reopened file reads differently.
+  bool switch_to_pcapng(Input& in) {
+    if (in.path == "-") return false;
+    std::unique_ptr<std::FILE, FileCloser> fp(std::fopen(in.path.c_str(), "rb"));
+    if (!fp) return false;
+    in.ng_buffer.resize(in.buffer.empty() ? std::size_t{1} << 20U : in.buffer.size());
+    std::setvbuf(fp.get(), in.ng_buffer.data(), _IOFBF, in.ng_buffer.size());
+    auto reader = std::make_unique<PcapngReader>(fp.get());
+    PcapngReader::Record r{};
+    std::string error;
+    for (std::uint64_t k = 0; k < in.delivered; ++k) {
+      if (reader->next(r, error) != 1) return false;
+    }
+    in.ng_file = std::move(fp);
+    in.ng = std::move(reader);
+    return true;
+  }
+
+  /// Whether the pending record of `in` passes the filter (compiled per link type on first need).
+  bool passes(Input& in) {
+    if (!in.has_program) return true;
+    if (in.rec_dlt == in.dlt) return pcap_offline_filter(&in.program, &in.hdr, in.data) != 0;
+    ExtraFilter* f = nullptr;
+    for (const auto& e : in.extra_filters) {
+      if (e->dlt == in.rec_dlt) f = e.get();
+    }
+    if (f == nullptr) {
+      auto e = std::make_unique<ExtraFilter>();
+      e->dlt = in.rec_dlt;
+      e->dead.reset(pcap_open_dead_with_tstamp_precision(static_cast<int>(in.rec_dlt), 262144,
+                                                         PCAP_TSTAMP_PRECISION_NANO));
+      e->ok = e->dead && pcap_compile(e->dead.get(), &e->program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) == 0;
+      if (!e->ok) {
+        problems.push_back(in.path + ": the filter does not apply to link type " + std::to_string(in.rec_dlt) +
+                           " (this file mixes link types); those records are skipped");
+      }
+      f = e.get();
+      in.extra_filters.push_back(std::move(e));
+    }
+    return f->ok && pcap_offline_filter(&f->program, &in.hdr, in.data) != 0;
   }
 };
 
@@ -348,6 +454,7 @@ FileSource::FileSource(const std::vector<std::string>& paths, const FileOptions&
     : impl_(std::make_unique<Impl>()) {
   if (paths.empty()) throw CaptureError("no input file given");
   const std::size_t block = opts.read_buffer > 0 ? opts.read_buffer : 1U << 20U;
+  impl_->filter = opts.filter;
   impl_->inputs.reserve(paths.size());
   for (const std::string& path : paths) {
     auto owned = std::make_unique<Input>();
@@ -414,11 +521,11 @@ bool FileSource::next(RawFrame& out) {
     Input& in = *s.inputs[best];
     s.last_input = best;
     ++s.frame_no;
-    if (in.has_program && pcap_offline_filter(&in.program, &in.hdr, in.data) == 0) continue;
+    if (!s.passes(in)) continue;
     out.ts_ns = in.ts_ns;
     out.caplen = in.hdr.caplen;
     out.wire_len = in.hdr.len;
-    out.dlt = in.dlt;
+    out.dlt = in.rec_dlt;
     out.frame_no = s.frame_no;
     out.file_index = static_cast<std::uint32_t>(best);
     out.bytes = Bytes{reinterpret_cast<const std::byte*>(in.data), in.hdr.caplen};  // NOLINT: records are raw bytes
