@@ -9,6 +9,8 @@
 //   BM_decode_stream    decode_frame over the whole stream (cache behaviour of a real file)
 //   BM_track            ConnTracker::update over the stream's packet summaries
 //   BM_format_json / BM_format_text   the sinks' per-packet formatting into a Writer on /dev/null
+//   BM_format_json_conn / BM_format_text_conn   one connection record each (JSON object / streamed
+//                       table row, as `read --conns-only`) over the stream's records
 // Each reports items_per_second = packets per second; the per-packet time is 1 / that.
 
 #include <benchmark/benchmark.h>
@@ -51,6 +53,7 @@ struct Stream {
   std::vector<decode::DecodedFrame> frames;
   std::vector<track::PacketSummary> summaries;  // tracked packets only
   std::vector<track::PacketLabel> labels;       // per frame (conn_id 0 = untracked)
+  std::vector<track::ConnRecord> records;       // every connection the tracker reported
 
   Stream() {
     fd = ::memfd_create("synscope-micro", 0);
@@ -78,7 +81,7 @@ struct Stream {
     }
     frames.resize(raws.size());
     labels.resize(raws.size());
-    track::ConnTracker tracker({}, [](const track::ConnRecord&) {});
+    track::ConnTracker tracker({}, [this](const track::ConnRecord& r) { records.push_back(r); });
     for (std::size_t i = 0; i < raws.size(); ++i) {
       raws[i].bytes = Bytes{arena.data() + offsets[i], raws[i].caplen};
       decode::decode_frame(raws[i].dlt, raws[i].bytes, raws[i].wire_len, frames[i]);
@@ -89,6 +92,7 @@ struct Stream {
         labels[i] = tracker.update(summaries.back());
       }
     }
+    tracker.flush();
   }
   ~Stream() { ::close(fd); }
   Stream(const Stream&) = delete;
@@ -244,6 +248,38 @@ void BM_format_text(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_format_text)->Unit(benchmark::kMillisecond);
+
+/// Formats every connection record of the stream into a Writer on /dev/null; items = records.
+template <typename MakeSink>
+void format_conns(benchmark::State& state, MakeSink make) {
+  const Stream& s = stream();
+  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  {
+    sink::Writer w(devnull);
+    std::unique_ptr<sink::Sink> out = make(w);
+    for (auto _ : state) {
+      for (const track::ConnRecord& r : s.records) out->conn(r);
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.records.size()));
+  }
+  ::close(devnull);
+}
+
+void BM_format_json_conn(benchmark::State& state) {
+  format_conns(state, [](sink::Writer& w) { return std::make_unique<sink::JsonSink>(w, sink::JsonOptions{false, true, false}); });
+}
+BENCHMARK(BM_format_json_conn)->Unit(benchmark::kMillisecond);
+
+void BM_format_text_conn(benchmark::State& state) {
+  format_conns(state, [](sink::Writer& w) {
+    sink::TextOptions t;
+    t.packets = false;
+    t.stream_conns = true;  // --conns-only: one table row per record, nothing kept
+    t.utc = true;
+    return std::make_unique<sink::TextSink>(w, t);
+  });
+}
+BENCHMARK(BM_format_text_conn)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
