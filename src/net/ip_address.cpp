@@ -32,21 +32,35 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-std::size_t put_dec(char* out, unsigned v) noexcept {
-  std::size_t n = 0;
-  if (v >= 100) out[n++] = static_cast<char>('0' + v / 100);
-  if (v >= 10) out[n++] = static_cast<char>('0' + (v / 10) % 10);
-  out[n++] = static_cast<char>('0' + v % 10);
-  return n;
-}
+/// Decimal text of each byte value followed by a dot ("7.", "42.", "255."), padded to 4 chars, and its
+/// length without the dot: a dotted quad is four fixed-size copies (address formatting is per packet).
+struct DecOctet {
+  char text[4];
+  std::uint8_t len;
+};
+constexpr auto kDecOctets = [] {
+  std::array<DecOctet, 256> t{};
+  for (unsigned v = 0; v < 256; ++v) {
+    DecOctet& d = t[v];
+    std::size_t n = 0;
+    if (v >= 100) d.text[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) d.text[n++] = static_cast<char>('0' + (v / 10) % 10);
+    d.text[n++] = static_cast<char>('0' + v % 10);
+    d.len = static_cast<std::uint8_t>(n);
+    d.text[n] = '.';
+  }
+  return t;
+}();
 
+/// Writes up to 16 bytes (the text plus scratch); returns the text length.
 std::size_t put_dotted(char* out, const std::uint8_t* b) noexcept {
   std::size_t n = 0;
   for (int i = 0; i < 4; ++i) {
-    if (i != 0) out[n++] = '.';
-    n += put_dec(out + n, b[i]);
+    const DecOctet& d = kDecOctets[b[i]];
+    std::memcpy(out + n, d.text, 4);
+    n += d.len + 1U;
   }
-  return n;
+  return n - 1;  // without the last dot
 }
 
 std::size_t put_hex16(char* out, unsigned v) noexcept {

@@ -2,9 +2,11 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "synscope/sink/sink.hpp"
+#include "synscope/sink/writer.hpp"
 
 namespace synscope::sink {
 
@@ -34,25 +36,93 @@ std::size_t format_tcp_flags(std::uint16_t flags, char* out) noexcept {
 std::size_t format_epoch_ns(std::int64_t ts_ns, char* out) noexcept {
   const bool neg = ts_ns < 0;
   const std::uint64_t mag = neg ? static_cast<std::uint64_t>(-(ts_ns + 1)) + 1U : static_cast<std::uint64_t>(ts_ns);
-  const int n = std::snprintf(out, 32, "%s%" PRIu64 ".%09" PRIu64, neg ? "-" : "", mag / 1'000'000'000U,
-                              mag % 1'000'000'000U);
+  std::size_t n = 0;
+  if (neg) out[n++] = '-';
+  n += detail::format_u64(mag / 1'000'000'000U, out + n);
+  out[n++] = '.';
+  detail::format_digits(mag % 1'000'000'000U, 9, out + n);
+  n += 9;
+  out[n] = '\0';
+  return n;
+}
+
+namespace {
+
+/// The printf fallback of format_duration (and its definition: the fast path must print the same).
+std::size_t format_duration_printf(std::int64_t ns, bool ascii, char* out) noexcept {
+  const double v = static_cast<double>(ns);
+  int n = 0;
+  if (ns < 1'000) {
+    n = std::snprintf(out, kMaxDurationText, "%" PRId64 " ns", ns);
+  } else if (ns < 1'000'000) {
+    n = std::snprintf(out, kMaxDurationText, ns < 10'000 ? "%.1f %s" : "%.0f %s", v / 1e3, ascii ? "us" : "\xC2\xB5s");
+  } else if (ns < 1'000'000'000) {
+    n = std::snprintf(out, kMaxDurationText, ns < 10'000'000 ? "%.2f ms" : "%.1f ms", v / 1e6);
+  } else {
+    n = std::snprintf(out, kMaxDurationText, "%.3f s", v / 1e9);
+  }
   return n > 0 ? static_cast<std::size_t>(n) : 0U;
 }
 
-std::string format_duration(std::int64_t ns, bool ascii) {
-  char buf[48];
-  const double v = static_cast<double>(ns);
-  if (ns < 0) return "-";
-  if (ns < 1'000) {
-    std::snprintf(buf, sizeof buf, "%" PRId64 " ns", ns);
-  } else if (ns < 1'000'000) {
-    std::snprintf(buf, sizeof buf, ns < 10'000 ? "%.1f %s" : "%.0f %s", v / 1e3, ascii ? "us" : "\xC2\xB5s");
-  } else if (ns < 1'000'000'000) {
-    std::snprintf(buf, sizeof buf, ns < 10'000'000 ? "%.2f ms" : "%.1f ms", v / 1e6);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.3f s", v / 1e9);
+}  // namespace
+
+std::size_t format_duration(std::int64_t ns, bool ascii, char* out) noexcept {
+  if (ns < 0) {
+    out[0] = '-';
+    out[1] = '\0';
+    return 1;
   }
-  return buf;
+  const auto u = static_cast<std::uint64_t>(ns);
+  std::size_t n = 0;
+  if (u < 1'000) {
+    n = detail::format_u64(u, out);
+    std::memcpy(out + n, " ns", 4);
+    return n + 3;
+  }
+  // printf rounds the double ns / 10^k to `decimals` places. Rounding the exact quotient with integers
+  // gives the same digits unless the quotient lies exactly halfway (the double's representation error
+  // then decides) or ns is too large for that error to stay below one unit of the last place (2^53):
+  // those rare cases go to printf itself.
+  std::uint64_t divisor = 0;  // 10^(k - decimals)
+  unsigned decimals = 0;
+  const char* unit = nullptr;
+  std::size_t unit_len = 0;
+  if (u < 1'000'000) {
+    decimals = u < 10'000 ? 1 : 0;
+    divisor = u < 10'000 ? 100 : 1'000;
+    unit = ascii ? " us" : " \xC2\xB5s";
+    unit_len = ascii ? 3 : 4;
+  } else if (u < 1'000'000'000) {
+    decimals = u < 10'000'000 ? 2 : 1;
+    divisor = u < 10'000'000 ? 10'000 : 100'000;
+    unit = " ms";
+    unit_len = 3;
+  } else {
+    decimals = 3;
+    divisor = 1'000'000;
+    unit = " s";
+    unit_len = 2;
+  }
+  const std::uint64_t rem = u % divisor;
+  if (rem * 2 == divisor || u >= (std::uint64_t{1} << 53U)) return format_duration_printf(ns, ascii, out);
+  const std::uint64_t q = u / divisor + (rem * 2 > divisor ? 1U : 0U);
+  std::uint64_t scale = 1;
+  for (unsigned i = 0; i < decimals; ++i) scale *= 10;
+  n = detail::format_u64(q / scale, out);
+  if (decimals > 0) {
+    out[n++] = '.';
+    detail::format_digits(q % scale, decimals, out + n);
+    n += decimals;
+  }
+  std::memcpy(out + n, unit, unit_len);
+  n += unit_len;
+  out[n] = '\0';
+  return n;
+}
+
+std::string format_duration(std::int64_t ns, bool ascii) {
+  char buf[kMaxDurationText];
+  return {buf, format_duration(ns, ascii, buf)};
 }
 
 }  // namespace synscope::sink

@@ -65,45 +65,59 @@ void Writer::put_hex(std::uint64_t v, unsigned min_width) {
   while (n > 0) buf_[len_++] = tmp[--n];
 }
 
-void Writer::put_fixed(std::int64_t value, unsigned decimals) {
-  std::uint64_t scale = 1;
-  for (unsigned i = 0; i < decimals; ++i) scale *= 10;
-  std::uint64_t mag = 0;
-  if (value < 0) {
-    put('-');
-    mag = static_cast<std::uint64_t>(-(value + 1)) + 1U;
-  } else {
-    mag = static_cast<std::uint64_t>(value);
-  }
-  put_u64(mag / scale);
-  if (decimals > 0) {
-    put('.');
-    put_u64_padded(mag % scale, decimals);
+void Writer::put_spaces(std::size_t n) {
+  while (n > 0) {
+    if (len_ == cap_) flush();
+    const std::size_t k = n < cap_ - len_ ? n : cap_ - len_;
+    std::memset(buf_.get() + len_, ' ', k);
+    len_ += k;
+    n -= k;
   }
 }
 
-void Writer::pad_from(std::size_t m, std::size_t width) {
-  const std::size_t written = mark() - m;
-  if (written >= width) return;
-  std::size_t spaces = width - written;
-  while (spaces > 0) {
-    if (len_ == cap_) flush();
-    const std::size_t n = spaces < cap_ - len_ ? spaces : cap_ - len_;
-    std::memset(buf_.get() + len_, ' ', n);
-    len_ += n;
-    spaces -= n;
-  }
+void Writer::put_padded_utf8(std::string_view text, std::size_t width) {
+  put(text);
+  std::size_t chars = 0;
+  for (const char ch : text) chars += (static_cast<unsigned char>(ch) & 0xC0U) != 0x80U ? 1U : 0U;
+  if (chars < width) put_spaces(width - chars);
 }
+
+namespace {
+
+/// Index of the first character of s[from..] that JSON needs escaped (control characters, '"', '\\'),
+/// or s.size(). Eight bytes per step: a word has such a byte when it has a byte below 0x20 or a byte equal
+/// to '"' or '\\' (the zero-byte tests of "Bit Twiddling Hacks"); that word is then searched bytewise.
+std::size_t find_escape(std::string_view s, std::size_t from) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101U;
+  constexpr std::uint64_t kHigh = 0x8080808080808080U;
+  auto needs_escape = [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; };
+  std::size_t i = from;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, s.data() + i, 8);
+    const std::uint64_t quote = x ^ (kOnes * '"');
+    const std::uint64_t backslash = x ^ (kOnes * '\\');
+    const std::uint64_t hits = ((x - kOnes * 0x20U) & ~x) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash);
+    if ((hits & kHigh) != 0) break;
+  }
+  for (; i < s.size(); ++i) {
+    if (needs_escape(static_cast<unsigned char>(s[i]))) return i;
+  }
+  return s.size();
+}
+
+}  // namespace
 
 void Writer::put_json_string(std::string_view s) {
   put('"');
-  // Runs of characters that need no escaping are copied in one piece.
   std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+  for (;;) {
+    // Runs of characters that need no escaping are copied in one piece.
+    const std::size_t i = find_escape(s, start);
     put(s.substr(start, i - start));
+    if (i == s.size()) break;
     start = i + 1;
+    const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': put("\\\""); break;
       case '\\': put("\\\\"); break;
@@ -115,7 +129,6 @@ void Writer::put_json_string(std::string_view s) {
         put_hex(c, 2);
     }
   }
-  put(s.substr(start));
   put('"');
 }
 

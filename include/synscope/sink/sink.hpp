@@ -53,4 +53,9 @@ std::size_t format_epoch_ns(std::int64_t ts_ns, char* out) noexcept;
 /// "1.234 ms", "49 µs", "2.1 s": a duration with its unit, for people.
 std::string format_duration(std::int64_t ns, bool ascii = false);
 
+/// Room format_duration(ns, ascii, out) needs, the NUL included.
+inline constexpr std::size_t kMaxDurationText = 48;
+/// The same into `out` (kMaxDurationText chars), without allocating. Returns the length.
+std::size_t format_duration(std::int64_t ns, bool ascii, char* out) noexcept;
+
 }  // namespace synscope::sink

@@ -19,26 +19,90 @@ inline constexpr char kDigitPairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/// Decimal digits of `v` into `out` (at least 20 bytes). Returns the length.
-inline std::size_t format_u64(std::uint64_t v, char* out) noexcept {
-  char tmp[20];
-  char* p = tmp + sizeof tmp;
-  while (v >= 100) {
-    const std::uint64_t r = v % 100;
-    v /= 100;
-    p -= 2;
-    std::memcpy(p, kDigitPairs + r * 2, 2);
-  }
-  if (v >= 10) {
-    p -= 2;
-    std::memcpy(p, kDigitPairs + v * 2, 2);
-  } else {
-    *--p = static_cast<char>('0' + v);
-  }
-  const auto n = static_cast<std::size_t>(tmp + sizeof tmp - p);
-  std::memcpy(out, p, n);
-  return n;
+/// Two digits of `v` < 100.
+inline char* put2(char* p, std::uint32_t v) noexcept {
+  std::memcpy(p, kDigitPairs + v * 2, 2);
+  return p + 2;
 }
+/// Exactly four digits of `v` < 10^4.
+inline char* put4(char* p, std::uint32_t v) noexcept {
+  const std::uint32_t hi = v / 100;
+  put2(p, hi);
+  return put2(p + 2, v - hi * 100);
+}
+/// Exactly eight digits of `v` < 10^8.
+inline char* put8(char* p, std::uint32_t v) noexcept {
+  const std::uint32_t hi = v / 10'000;
+  put4(p, hi);
+  return put4(p + 4, v - hi * 10'000);
+}
+/// One to four digits of `v` < 10^4, no leading zeros.
+inline char* put1to4(char* p, std::uint32_t v) noexcept {
+  if (v < 100) {
+    if (v < 10) {
+      *p = static_cast<char>('0' + v);
+      return p + 1;
+    }
+    return put2(p, v);
+  }
+  const std::uint32_t hi = v / 100;
+  if (hi < 10) {
+    *p++ = static_cast<char>('0' + hi);
+  } else {
+    p = put2(p, hi);
+  }
+  return put2(p, v - hi * 100);
+}
+/// Digits of a 32-bit value: 32-bit multiplications only, four digits per step, no loop.
+inline char* put_u32(char* p, std::uint32_t v) noexcept {
+  if (v < 10'000) return put1to4(p, v);
+  if (v < 100'000'000) {
+    const std::uint32_t hi = v / 10'000;
+    return put4(put1to4(p, hi), v - hi * 10'000);
+  }
+  const std::uint32_t hi = v / 100'000'000;  // 1 to 42
+  return put8(put1to4(p, hi), v - hi * 100'000'000);
+}
+
+/// Decimal digits of `v` into `out` (room for 20); returns their number.
+inline std::size_t format_u64(std::uint64_t v, char* out) noexcept {
+  if (v <= 0xFFFF'FFFFU) return static_cast<std::size_t>(put_u32(out, static_cast<std::uint32_t>(v)) - out);
+  // Split into eight-digit groups: at most 4 + 8 + 8 digits.
+  const std::uint64_t hi = v / 100'000'000;
+  const auto lo = static_cast<std::uint32_t>(v - hi * 100'000'000);
+  char* p = nullptr;
+  if (hi <= 0xFFFF'FFFFU) {
+    p = put_u32(out, static_cast<std::uint32_t>(hi));
+  } else {
+    const auto top = static_cast<std::uint32_t>(hi / 100'000'000);  // below 1845
+    p = put8(put1to4(out, top), static_cast<std::uint32_t>(hi - std::uint64_t{top} * 100'000'000));
+  }
+  return static_cast<std::size_t>(put8(p, lo) - out);
+}
+
+/// Exactly `width` decimal digits of `v` (v < 10^width) into `out`, zero-padded: fractions of a second.
+inline void format_digits(std::uint64_t v, unsigned width, char* out) noexcept {
+  char* p = out + width;
+  while (width > 9) {  // 64-bit steps only above 10^9
+    p -= 2;
+    put2(p, static_cast<std::uint32_t>(v % 100));
+    v /= 100;
+    width -= 2;
+  }
+  auto v32 = static_cast<std::uint32_t>(v);
+  while (width >= 2) {
+    p -= 2;
+    const std::uint32_t q = v32 / 100;
+    put2(p, v32 - q * 100);
+    v32 = q;
+    width -= 2;
+  }
+  if (width == 1) p[-1] = static_cast<char>('0' + v32 % 10);
+}
+
+/// Blanks copied under padded text in one fixed-size store.
+inline constexpr char kSpaces[] = "                                ";
+inline constexpr std::size_t kMaxPadWidth = sizeof kSpaces - 1;  // 32
 }  // namespace detail
 
 class Writer {
@@ -74,12 +138,91 @@ class Writer {
   }
   /// Zero-padded to `width` digits.
   void put_u64_padded(std::uint64_t v, unsigned width);
+  /// Exactly `width` digits (at most 20), zero-padded; `v` must be below 10^width.
+  void put_digits(std::uint64_t v, unsigned width) {
+    if (cap_ - len_ < 20) flush();
+    detail::format_digits(v, width, buf_.get() + len_);
+    len_ += width;
+  }
+  /// Column cells: `text` left-aligned and right-padded with spaces to `width` bytes (the text is ASCII).
+  /// Longer text is written whole.
+  void put_padded(std::string_view text, std::size_t width) {
+    if (width <= detail::kMaxPadWidth && text.size() + detail::kMaxPadWidth <= cap_ - len_) {
+      char* p = buf_.get() + len_;
+      std::memcpy(p, detail::kSpaces, detail::kMaxPadWidth);
+      std::memcpy(p, text.data(), text.size());
+      len_ += text.size() > width ? text.size() : width;
+      return;
+    }
+    put(text);
+    put_spaces(width > text.size() ? width - text.size() : 0);
+  }
+  /// The same for text that may hold UTF-8 ("µs"): the width counts characters, not bytes.
+  void put_padded_utf8(std::string_view text, std::size_t width);
+  /// `v` left-aligned in a column of `width`: "49    ".
+  void put_u64_left(std::uint64_t v, std::size_t width) {
+    if (width > detail::kMaxPadWidth) {
+      const std::size_t m = mark();
+      put_u64(v);
+      pad_from(m, width);
+      return;
+    }
+    if (cap_ - len_ < 20 + detail::kMaxPadWidth) flush();
+    char* p = buf_.get() + len_;
+    const std::size_t n = detail::format_u64(v, p);
+    std::memcpy(p + n, detail::kSpaces, detail::kMaxPadWidth);
+    len_ += n > width ? n : width;
+  }
+  /// `v` right-aligned in a column of `width`: "   49".
+  void put_u64_right(std::uint64_t v, std::size_t width) {
+    char tmp[20] = {};
+    const std::size_t n = detail::format_u64(v, tmp);
+    std::size_t blanks = width > n ? width - n : 0;
+    if (blanks > detail::kMaxPadWidth) {
+      put_spaces(blanks);
+      blanks = 0;
+    }
+    if (cap_ - len_ < 20 + detail::kMaxPadWidth) flush();
+    char* p = buf_.get() + len_;
+    std::memcpy(p, detail::kSpaces, detail::kMaxPadWidth);
+    std::memcpy(p + blanks, tmp, sizeof tmp);  // the digits and whatever follows them: one fixed-size copy
+    len_ += blanks + n;
+  }
+  void put_spaces(std::size_t n);
   void put_hex(std::uint64_t v, unsigned min_width = 1);
-  /// Fixed-point: value / 10^decimals with exactly `decimals` digits after the point ("0.000049").
-  void put_fixed(std::int64_t value, unsigned decimals);
-  /// Right-pads with spaces to `width` the text written since `mark()`.
+  /// Fixed-point: value / 10^decimals with exactly `decimals` (at most 19) digits after the point
+  /// ("0.000049"). Inline so that a constant `decimals` makes the divisions multiplications.
+  void put_fixed(std::int64_t value, unsigned decimals) {
+    if (decimals > 19) decimals = 19;
+    std::uint64_t scale = 1;
+    for (unsigned i = 0; i < decimals; ++i) scale *= 10;
+    std::uint64_t mag = 0;
+    if (value < 0) {
+      put('-');
+      mag = static_cast<std::uint64_t>(-(value + 1)) + 1U;
+    } else {
+      mag = static_cast<std::uint64_t>(value);
+    }
+    put_u64(mag / scale);
+    if (decimals > 0) {
+      reserve(1 + decimals);
+      buf_[len_++] = '.';
+      put_digits(mag % scale, decimals);
+    }
+  }
+  /// Right-pads with spaces to `width` the text written since `mark()` (cells built from several pieces).
   [[nodiscard]] std::size_t mark() const noexcept { return total_ + len_; }
-  void pad_from(std::size_t mark, std::size_t width);
+  void pad_from(std::size_t mark, std::size_t width) {
+    const std::size_t written = total_ + len_ - mark;
+    if (written < width) put_spaces(width - written);
+  }
+  /// Direct access for formatters that write into the buffer: at least `n` (<= 256) writable bytes at the
+  /// returned pointer, of which advance() then keeps the first `used`.
+  [[nodiscard]] char* room(std::size_t n) {
+    if (cap_ - len_ < n) flush();
+    return buf_.get() + len_;
+  }
+  void advance(std::size_t used) noexcept { len_ += used; }
   /// A JSON string literal with escaping.
   void put_json_string(std::string_view s);
 
