@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <string_view>
 
 #include "synscope/decode/frame.hpp"
 #include "synscope/net/ip_address.hpp"
@@ -26,25 +28,39 @@ constexpr const char* kDim = "\x1b[2m";
 constexpr const char* kBold = "\x1b[1m";
 
 constexpr std::size_t kEndpointWidth = 22;
+constexpr std::size_t kStepWidth = 15;
 constexpr std::size_t kSlowestKept = 5;
 
-/// "192.0.2.1:41138" or "[2001:db8::1]:443"; without a port when port < 0.
-std::size_t format_endpoint(const net::IpAddress& a, int port, char* out) {
-  char addr[net::kMaxAddressText];
-  const std::size_t n = net::format_address(a, addr);
-  int w = 0;
-  if (port < 0) {
-    w = std::snprintf(out, 64, "%.*s", static_cast<int>(n), addr);
-  } else if (a.version == 6) {
-    w = std::snprintf(out, 64, "[%.*s]:%d", static_cast<int>(n), addr, port);
+/// Room format_endpoint() needs: "[" IPv6 "]:" and a port (detail::format_u64 wants room for 20 digits).
+constexpr std::size_t kMaxEndpointText = net::kMaxAddressText + 3 + 20;
+
+/// "192.0.2.1:41138" or "[2001:db8::1]:443"; without a port when port < 0. `out` holds kMaxEndpointText.
+std::size_t format_endpoint(const net::IpAddress& a, int port, char* out) noexcept {
+  if (port < 0) return net::format_address(a, out);
+  std::size_t n = 0;
+  if (a.version == 6) {
+    out[0] = '[';
+    n = 1 + net::format_address(a, out + 1);
+    out[n++] = ']';
   } else {
-    w = std::snprintf(out, 64, "%.*s:%d", static_cast<int>(n), addr, port);
+    n = net::format_address(a, out);
   }
-  return w > 0 ? static_cast<std::size_t>(w) : 0U;
+  out[n++] = ':';
+  n += detail::format_u64(static_cast<std::uint64_t>(port), out + n);
+  out[n] = '\0';
+  return n;
+}
+
+/// An endpoint left-aligned in a column of `width` (<= 32), formatted straight into the buffer.
+void put_endpoint(Writer& w, const net::IpAddress& a, int port, std::size_t width) {
+  char* p = w.room(kMaxEndpointText + detail::kMaxPadWidth);
+  const std::size_t n = format_endpoint(a, port, p);
+  std::memcpy(p + n, detail::kSpaces, detail::kMaxPadWidth);  // over the NUL and any scratch bytes
+  w.advance(n > width ? n : width);
 }
 
 std::string endpoint_string(const net::IpAddress& a, int port) {
-  char buf[64];
+  char buf[kMaxEndpointText];
   return {buf, format_endpoint(a, port, buf)};
 }
 
@@ -178,16 +194,12 @@ void TextSink::packet(const PacketEvent& ev) {
   const DecodedFrame& f = ev.frame;
   const track::PacketLabel* label = ev.label;
 
-  // Frame number and time of day (local time like tcpdump; the H:M:S part is cached per second).
-  std::size_t m = 0;
-  std::size_t digits = 1;
-  for (std::uint64_t v = ev.raw.frame_no; v >= 10; v /= 10) ++digits;
-  for (; digits < 5; ++digits) w.put(' ');
-  w.put_u64(ev.raw.frame_no);
+  // Frame number and time of day (local time like tcpdump; the "H:M:S." part is cached per second).
+  w.put_u64_right(ev.raw.frame_no, 5);
   w.put("  ");
   const std::int64_t sec = ev.raw.ts_ns >= 0 ? ev.raw.ts_ns / 1'000'000'000 : (ev.raw.ts_ns + 1) / 1'000'000'000 - 1;
   const std::int64_t frac = ev.raw.ts_ns - sec * 1'000'000'000;
-  if (sec != cached_second_) {
+  if (sec != cached_second_ || cached_hms_len_ == 0) {
     cached_second_ = sec;
     const auto t = static_cast<std::time_t>(sec);
     std::tm tm{};
@@ -196,14 +208,15 @@ void TextSink::packet(const PacketEvent& ev) {
     } else {
       localtime_r(&t, &tm);
     }
-    std::strftime(cached_hms_, sizeof cached_hms_, "%H:%M:%S", &tm);
+    std::size_t n = std::strftime(cached_hms_, sizeof cached_hms_ - 1, "%H:%M:%S", &tm);
+    cached_hms_[n++] = '.';
+    cached_hms_len_ = n;
   }
-  w.put(cached_hms_);
-  w.put('.');
+  w.put(std::string_view(cached_hms_, cached_hms_len_));
   if (opts_.nano) {
-    w.put_u64_padded(static_cast<std::uint64_t>(frac), 9);
+    w.put_digits(static_cast<std::uint64_t>(frac), 9);
   } else {
-    w.put_u64_padded(static_cast<std::uint64_t>(frac / 1000), 6);
+    w.put_digits(static_cast<std::uint64_t>(frac / 1000), 6);
   }
   w.put("  ");
 
@@ -223,7 +236,6 @@ void TextSink::packet(const PacketEvent& ev) {
   }
 
   // Endpoints.
-  char ep[64];
   int sport = -1;
   int dport = -1;
   if (f.transport == Transport::kTcp) {
@@ -233,51 +245,52 @@ void TextSink::packet(const PacketEvent& ev) {
     sport = f.udp.sport;
     dport = f.udp.dport;
   }
-  m = w.mark();
-  w.put(std::string_view(ep, format_endpoint(f.ip.src, sport, ep)));
-  w.pad_from(m, kEndpointWidth);
+  put_endpoint(w, f.ip.src, sport, kEndpointWidth);
   w.put(" > ");
-  m = w.mark();
-  w.put(std::string_view(ep, format_endpoint(f.ip.dst, dport, ep)));
-  w.pad_from(m, kEndpointWidth);
+  put_endpoint(w, f.ip.dst, dport, kEndpointWidth);
   w.put(' ');
 
   switch (f.transport) {
     case Transport::kTcp: {
       const auto& t = f.tcp;
-      char flags[16];
-      format_tcp_flags(t.flags, flags);
-      m = w.mark();
-      w.put('[');
-      w.put(flags);
-      w.put(']');
-      w.pad_from(m, 6);
+      {  // "[S.]" in a column of 6
+        char* p = w.room(16);
+        std::memcpy(p, detail::kSpaces, 16);
+        p[0] = '[';
+        const std::size_t n = format_tcp_flags(t.flags, p + 1) + 2;  // at most 9 letters
+        p[n - 1] = ']';
+        w.advance(n > 6 ? n : 6);
+      }
       w.put(' ');
-      m = w.mark();
       const bool rel = label != nullptr && label->rel_seq >= 0;
-      w.put_u64(rel ? static_cast<std::uint64_t>(label->rel_seq) : t.seq);
+      const std::uint64_t seq = rel ? static_cast<std::uint64_t>(label->rel_seq) : t.seq;
       if ((t.flags & decode::tcp_flag::kAck) != 0) {
+        const std::size_t m = w.mark();
+        w.put_u64(seq);
         w.put(':');
         const bool rel_ack = label != nullptr && label->rel_ack >= 0;
         w.put_u64(rel_ack ? static_cast<std::uint64_t>(label->rel_ack) : t.ack_seq);
+        w.pad_from(m, 12);
+      } else {
+        w.put_u64_left(seq, 12);
       }
-      w.pad_from(m, 12);
       w.put(' ');
-      m = w.mark();
-      w.put_u64(t.payload_len);
-      w.pad_from(m, 6);
+      w.put_u64_left(t.payload_len, 6);
       w.put(' ');
-      m = w.mark();
-      if (label != nullptr && label->step != track::Step::kNone) {
-        color(step_color(label->step));
-        w.put(track::step_name(label->step));
+      const track::Step step = label != nullptr ? label->step : track::Step::kNone;
+      if (step == track::Step::kNone) {
+        w.put_spaces(kStepWidth);
+      } else if (!opts_.color) {
+        w.put_padded(track::step_name(step), kStepWidth);
+      } else {
+        const std::string_view text = track::step_name(step);
+        color(step_color(step));
+        w.put(text);
         color_reset();
+        w.put_spaces(text.size() < kStepWidth ? kStepWidth - text.size() : 0);
       }
-      w.pad_from(m, opts_.color && label != nullptr && label->step != track::Step::kNone ? 15 + 9 : 15);
       w.put(' ');
-      m = w.mark();
-      w.put(track::flags_label(t.flags, t.payload_len));
-      w.pad_from(m, 8);
+      w.put_padded(track::flags_label(t.flags, t.payload_len), 8);
       // Notes: options, timing, retransmission, checksum.
       if (label != nullptr && label->retransmission) {
         w.put(' ');
@@ -291,7 +304,8 @@ void TextSink::packet(const PacketEvent& ev) {
         } else {
           w.put(" +");
         }
-        w.put(format_duration(label->since_syn_ns, opts_.ascii));
+        char buf[kMaxDurationText];
+        w.put(std::string_view(buf, format_duration(label->since_syn_ns, opts_.ascii, buf)));
       }
       if (!t.options.empty()) {
         w.put(' ');
@@ -307,12 +321,8 @@ void TextSink::packet(const PacketEvent& ev) {
     }
     case Transport::kUdp: {
       w.put("udp    ");
-      m = w.mark();
-      w.pad_from(m, 12);
-      w.put(' ');
-      m = w.mark();
-      w.put_u64(f.udp.payload_len);
-      w.pad_from(m, 6);
+      w.put_spaces(12 + 1);  // no seq:ack
+      w.put_u64_left(f.udp.payload_len, 6);
       w.put("                 UDP");
       if (f.udp.checksum_state == decode::ChecksumState::kBad) w.put(" bad-csum");
       break;
@@ -322,12 +332,8 @@ void TextSink::packet(const PacketEvent& ev) {
       const auto& i = f.icmp;
       const bool v6 = f.transport == Transport::kIcmp6;
       w.put(v6 ? "icmp6  " : "icmp   ");
-      m = w.mark();
-      w.pad_from(m, 12);
-      w.put(' ');
-      m = w.mark();
-      w.put_u64(i.payload_len);
-      w.pad_from(m, 6);
+      w.put_spaces(12 + 1);  // no seq:ack
+      w.put_u64_left(i.payload_len, 6);
       w.put("                 ");
       w.put(v6 ? decode::icmp6_type_name(i.type) : decode::icmp_type_name(i.type));
       const char* code = v6 ? decode::icmp6_code_name(i.type, i.code) : decode::icmp_code_name(i.type, i.code);
@@ -347,9 +353,9 @@ void TextSink::packet(const PacketEvent& ev) {
         w.put(" for ");
         w.put(decode::ip_proto_name(q.proto)[0] != '\0' ? decode::ip_proto_name(q.proto) : "proto");
         w.put(' ');
-        w.put(std::string_view(ep, format_endpoint(q.src, q.has_ports ? q.sport : -1, ep)));
+        put_endpoint(w, q.src, q.has_ports ? q.sport : -1, 0);
         w.put(" > ");
-        w.put(std::string_view(ep, format_endpoint(q.dst, q.has_ports ? q.dport : -1, ep)));
+        put_endpoint(w, q.dst, q.has_ports ? q.dport : -1, 0);
         if (q.has_echo) {
           w.put(" echo id ");
           w.put_u64(q.echo_id);
@@ -468,70 +474,72 @@ void TextSink::table_header() {
 void TextSink::table_row(const Row& r) {
   Writer& w = out_;
   w.put(' ');
-  std::size_t m = w.mark();
-  w.put(r.orig);
-  w.pad_from(m, 23);
+  put_endpoint(w, r.orig_h, r.orig_p, 23);
   w.put(' ');
-  m = w.mark();
-  w.put(r.resp);
-  w.pad_from(m, 23);
+  put_endpoint(w, r.resp_h, r.resp_p, 23);
   w.put(' ');
-  m = w.mark();
-  w.put(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp");
-  w.pad_from(m, 5);
+  w.put_padded(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
   w.put(' ');
-  m = w.mark();
-  w.put(r.state);
-  w.pad_from(m, 7);
+  w.put_padded(r.state, 7);
   w.put(' ');
-  m = w.mark();
-  w.put(r.history.empty() ? "-" : r.history);
-  w.pad_from(m, 14);
+  w.put_padded(r.history.empty() ? std::string_view("-") : std::string_view(r.history), 14);
   w.put(' ');
-  std::string cell;
+  // "49 µs (12 µs / 37 µs)": padded by characters, not bytes ("µ" is two bytes in UTF-8).
+  char cell[3 * kMaxDurationText + 8];
+  std::size_t n = 0;
   if (r.rtt_ns >= 0) {
-    cell = format_duration(r.rtt_ns, opts_.ascii) + " (" + format_duration(r.synack_ns, opts_.ascii) + " / " +
-           format_duration(r.ack_ns, opts_.ascii) + ")";
+    n = format_duration(r.rtt_ns, opts_.ascii, cell);
+    std::memcpy(cell + n, " (", 2);
+    n += 2;
+    n += format_duration(r.synack_ns, opts_.ascii, cell + n);
+    std::memcpy(cell + n, " / ", 3);
+    n += 3;
+    n += format_duration(r.ack_ns, opts_.ascii, cell + n);
+    cell[n++] = ')';
   } else if (r.synack_ns >= 0) {
-    cell = "- (" + format_duration(r.synack_ns, opts_.ascii) + " / -)";
+    std::memcpy(cell, "- (", 3);
+    n = 3;
+    n += format_duration(r.synack_ns, opts_.ascii, cell + n);
+    std::memcpy(cell + n, " / -)", 5);
+    n += 5;
   } else {
-    cell = "-";
+    cell[n++] = '-';
   }
-  w.put(cell);
-  // Pad by characters, not bytes: "µ" is two bytes in UTF-8.
-  std::size_t chars = 0;
-  for (const char ch : cell) chars += (static_cast<unsigned char>(ch) & 0xC0U) != 0x80U ? 1U : 0U;
-  for (; chars < 37; ++chars) w.put(' ');
+  w.put_padded_utf8(std::string_view(cell, n), 37);
   w.put(' ');
-  m = w.mark();
+  const std::size_t m = w.mark();
   w.put_u64(r.orig_bytes);
   w.put(" / ");
   w.put_u64(r.resp_bytes);
   w.pad_from(m, 17);
   w.put(' ');
-  w.put(r.teardown.empty() ? "-" : r.teardown);
+  w.put(r.teardown.empty() ? std::string_view("-") : std::string_view(r.teardown));
   w.put('\n');
 }
 
 void TextSink::conn(const track::ConnRecord& r) {
   ++conns_;
   ++states_[r.conn_state];
-  if (!r.teardown.empty()) ++teardowns_[r.teardown];
   if (r.proto == 6) {
     if (r.handshake_rtt_ns >= 0) {
       rtts_.push_back(r.handshake_rtt_ns);
-      const std::string who = endpoint_string(r.orig_h, r.orig_p) + " > " + endpoint_string(r.resp_h, r.resp_p);
-      slowest_.emplace_back(r.handshake_rtt_ns, who);
-      std::sort(slowest_.begin(), slowest_.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-      if (slowest_.size() > kSlowestKept) slowest_.pop_back();
+      // Keep the kSlowestKept largest, in descending order, earlier ones first among equals.
+      if (slowest_.size() < kSlowestKept || r.handshake_rtt_ns > slowest_.back().first) {
+        const auto pos = std::upper_bound(slowest_.begin(), slowest_.end(), r.handshake_rtt_ns,
+                                          [](std::int64_t v, const auto& e) { return v > e.first; });
+        slowest_.emplace(pos, r.handshake_rtt_ns,
+                         endpoint_string(r.orig_h, r.orig_p) + " > " + endpoint_string(r.resp_h, r.resp_p));
+        if (slowest_.size() > kSlowestKept) slowest_.pop_back();
+      }
     }
     if (r.conn_state == "REJ") ++refused_by_port_[r.resp_p];
     if (r.conn_state == "S0") ++unanswered_by_port_[r.resp_p];
   }
   if (!opts_.conns) return;
-  Row row{r.ts_ns, endpoint_string(r.orig_h, r.proto == 6 || r.proto == 17 ? r.orig_p : -1),
-          endpoint_string(r.resp_h, r.proto == 6 || r.proto == 17 ? r.resp_p : -1), r.conn_state, r.history,
-          r.teardown, r.handshake_rtt_ns, r.synack_delay_ns, r.ack_delay_ns, r.orig_bytes, r.resp_bytes, r.proto};
+  const bool ports = r.proto == 6 || r.proto == 17;
+  Row row{r.ts_ns,        r.orig_h,     ports ? r.orig_p : -1, r.resp_h,           ports ? r.resp_p : -1,
+          r.conn_state,   r.history,    r.teardown,            r.handshake_rtt_ns, r.synack_delay_ns,
+          r.ack_delay_ns, r.orig_bytes, r.resp_bytes,          r.proto};
   if (opts_.stream_conns) {
     if (!table_header_done_) table_header();
     table_row(row);

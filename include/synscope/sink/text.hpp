@@ -34,7 +34,11 @@ class TextSink final : public Sink {
  private:
   struct Row {  // the table columns of one connection, kept compact
     std::int64_t ts_ns;
-    std::string orig, resp, state, history, teardown;
+    net::IpAddress orig_h;
+    int orig_p;  // -1: no port column (ICMP)
+    net::IpAddress resp_h;
+    int resp_p;
+    std::string state, history, teardown;
     std::int64_t rtt_ns, synack_ns, ack_ns;
     std::uint64_t orig_bytes, resp_bytes;
     std::uint8_t proto;
@@ -52,8 +56,9 @@ class TextSink final : public Sink {
   TextOptions opts_;
   bool packet_header_done_ = false;
   bool table_header_done_ = false;
-  std::int64_t cached_second_ = -1;
-  char cached_hms_[16] = {};
+  std::int64_t cached_second_ = 0;
+  char cached_hms_[16] = {};     // "HH:MM:SS." of cached_second_
+  std::size_t cached_hms_len_ = 0;  // 0 until the first packet
   std::vector<Row> rows_;
   std::uint64_t rows_dropped_ = 0;
   std::uint64_t conns_ = 0;
@@ -62,7 +67,6 @@ class TextSink final : public Sink {
   std::vector<std::pair<std::int64_t, std::string>> slowest_;  // top handshakes by RTT
   std::map<std::uint16_t, std::uint64_t> refused_by_port_;
   std::map<std::uint16_t, std::uint64_t> unanswered_by_port_;
-  std::map<std::string, std::uint64_t> teardowns_;
 };
 
 }  // namespace synscope::sink
