@@ -64,6 +64,13 @@ std::string endpoint_string(const net::IpAddress& a, int port) {
   return {buf, format_endpoint(a, port, buf)};
 }
 
+/// The step column: the tracker's step name, except that the second of two crossing FINs, "teardown 1/4
+/// (simultaneous)", is shown as "teardown 1/4" with a "simultaneous close" note so that it fits the column.
+std::string_view step_text(track::Step s) {
+  if (s == track::Step::kSimultaneousFin) return "teardown 1/4";
+  return track::step_name(s);
+}
+
 const char* step_color(track::Step s) {
   switch (s) {
     case track::Step::kHandshake1:
@@ -281,9 +288,9 @@ void TextSink::packet(const PacketEvent& ev) {
       if (step == track::Step::kNone) {
         w.put_spaces(kStepWidth);
       } else if (!opts_.color) {
-        w.put_padded(track::step_name(step), kStepWidth);
+        w.put_padded(step_text(step), kStepWidth);
       } else {
-        const std::string_view text = track::step_name(step);
+        const std::string_view text = step_text(step);
         color(step_color(step));
         w.put(text);
         color_reset();
@@ -298,6 +305,7 @@ void TextSink::packet(const PacketEvent& ev) {
         w.put("retransmission");
         color_reset();
       }
+      if (step == track::Step::kSimultaneousFin) w.put(" simultaneous close");
       if (label != nullptr && label->since_syn_ns >= 0) {
         if (label->step == track::Step::kHandshake3) {
           w.put(" established, RTT ");
