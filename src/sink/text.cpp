@@ -495,23 +495,24 @@ void TextSink::table_row(const Row& r) {
   // "49 µs (12 µs / 37 µs)": padded by characters, not bytes ("µ" is two bytes in UTF-8).
   char cell[3 * kMaxDurationText + 8];
   std::size_t n = 0;
+  auto text = [&](std::string_view t) {
+    std::memcpy(cell + n, t.data(), t.size());
+    n += t.size();
+  };
+  auto duration = [&](std::int64_t ns) { n += format_duration(ns, opts_.ascii, cell + n); };
   if (r.rtt_ns >= 0) {
-    n = format_duration(r.rtt_ns, opts_.ascii, cell);
-    std::memcpy(cell + n, " (", 2);
-    n += 2;
-    n += format_duration(r.synack_ns, opts_.ascii, cell + n);
-    std::memcpy(cell + n, " / ", 3);
-    n += 3;
-    n += format_duration(r.ack_ns, opts_.ascii, cell + n);
-    cell[n++] = ')';
+    duration(r.rtt_ns);
+    text(" (");
+    duration(r.synack_ns);
+    text(" / ");
+    duration(r.ack_ns);
+    text(")");
   } else if (r.synack_ns >= 0) {
-    std::memcpy(cell, "- (", 3);
-    n = 3;
-    n += format_duration(r.synack_ns, opts_.ascii, cell + n);
-    std::memcpy(cell + n, " / -)", 5);
-    n += 5;
+    text("- (");
+    duration(r.synack_ns);
+    text(" / -)");
   } else {
-    cell[n++] = '-';
+    text("-");
   }
   w.put_padded_utf8(std::string_view(cell, n), 37);
   w.put(' ');

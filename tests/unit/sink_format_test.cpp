@@ -65,7 +65,7 @@ std::string written(Fn fn, std::size_t capacity = 1U << 16U) {
   char buf[4096];
   std::size_t n = 0;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  std::fclose(f);
+  CHECK(std::fclose(f) == 0);
   return out;
 }
 

@@ -64,19 +64,19 @@ inline char* put_u32(char* p, std::uint32_t v) noexcept {
   return put8(put1to4(p, hi), v - hi * 100'000'000);
 }
 
+/// Digits of `v` >= 2^32 and < 2^64 / 10^8: a group of up to four digits, then eight.
+inline char* put_above_u32(char* p, std::uint64_t v) noexcept {
+  const auto top = static_cast<std::uint32_t>(v / 100'000'000);  // below 1845
+  return put8(put1to4(p, top), static_cast<std::uint32_t>(v - std::uint64_t{top} * 100'000'000));
+}
+
 /// Decimal digits of `v` into `out` (room for 20); returns their number.
 inline std::size_t format_u64(std::uint64_t v, char* out) noexcept {
   if (v <= 0xFFFF'FFFFU) return static_cast<std::size_t>(put_u32(out, static_cast<std::uint32_t>(v)) - out);
   // Split into eight-digit groups: at most 4 + 8 + 8 digits.
   const std::uint64_t hi = v / 100'000'000;
   const auto lo = static_cast<std::uint32_t>(v - hi * 100'000'000);
-  char* p = nullptr;
-  if (hi <= 0xFFFF'FFFFU) {
-    p = put_u32(out, static_cast<std::uint32_t>(hi));
-  } else {
-    const auto top = static_cast<std::uint32_t>(hi / 100'000'000);  // below 1845
-    p = put8(put1to4(out, top), static_cast<std::uint32_t>(hi - std::uint64_t{top} * 100'000'000));
-  }
+  char* p = hi <= 0xFFFF'FFFFU ? put_u32(out, static_cast<std::uint32_t>(hi)) : put_above_u32(out, hi);
   return static_cast<std::size_t>(put8(p, lo) - out);
 }
 
