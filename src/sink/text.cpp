@@ -29,6 +29,8 @@ constexpr const char* kBold = "\x1b[1m";
 
 constexpr std::size_t kEndpointWidth = 22;
 constexpr std::size_t kStepWidth = 15;
+// Handshake-RTT decade edges of the summary histogram: <10µs, <100µs, <1ms, <10ms, <100ms, <1s, >=1s.
+constexpr std::int64_t kRttDecadeEdges[] = {10'000, 100'000, 1'000'000, 10'000'000, 100'000'000, 1'000'000'000};
 constexpr std::size_t kSlowestKept = 5;
 
 /// Room format_endpoint() needs: "[" IPv6 "]:" and a port (detail::format_u64 wants room for 20 digits).
@@ -531,7 +533,10 @@ void TextSink::conn(const track::ConnRecord& r) {
   ++states_[r.conn_state];
   if (r.proto == 6) {
     if (r.handshake_rtt_ns >= 0) {
-      rtts_.push_back(r.handshake_rtt_ns);
+      rtts_.add(r.handshake_rtt_ns);
+      std::size_t decade = 0;
+      while (decade < 6 && r.handshake_rtt_ns >= kRttDecadeEdges[decade]) ++decade;
+      ++rtt_decades_[decade];
       // Keep the kSlowestKept largest, in descending order, earlier ones first among equals.
       if (slowest_.size() < kSlowestKept || r.handshake_rtt_ns > slowest_.back().first) {
         const auto pos = std::upper_bound(slowest_.begin(), slowest_.end(), r.handshake_rtt_ns,
@@ -591,32 +596,21 @@ void TextSink::finish(const RunSummary& s) {
       }
     }
     // Handshake RTT distribution.
-    if (!rtts_.empty()) {
-      std::sort(rtts_.begin(), rtts_.end());
-      auto pct = [&](double p) {
-        const auto idx = static_cast<std::size_t>(p * static_cast<double>(rtts_.size() - 1) + 0.5);
-        return rtts_[std::min(idx, rtts_.size() - 1)];
-      };
+    if (rtts_.count() > 0) {
       w.put("\nhandshake RTT (");
-      w.put_u64(rtts_.size());
+      w.put_u64(rtts_.count());
       w.put(" completed): p50 ");
-      w.put(format_duration(pct(0.50), opts_.ascii));
+      w.put(format_duration(rtts_.quantile(0.50), opts_.ascii));
       w.put("  p90 ");
-      w.put(format_duration(pct(0.90), opts_.ascii));
+      w.put(format_duration(rtts_.quantile(0.90), opts_.ascii));
       w.put("  p99 ");
-      w.put(format_duration(pct(0.99), opts_.ascii));
+      w.put(format_duration(rtts_.quantile(0.99), opts_.ascii));
       w.put("  max ");
-      w.put(format_duration(rtts_.back(), opts_.ascii));
+      w.put(format_duration(rtts_.max(), opts_.ascii));
+      if (!rtts_.exact()) w.put("  (percentiles within 0.4 %)");
       w.put('\n');
-      // Histogram by decade buckets: <10µs, <100µs, <1ms, <10ms, <100ms, <1s, >=1s.
-      static constexpr std::int64_t kEdges[] = {10'000, 100'000, 1'000'000, 10'000'000, 100'000'000, 1'000'000'000};
       static constexpr const char* kNames[] = {"   < 10us", "  < 100us", "    < 1ms", "   < 10ms", "  < 100ms", "     < 1s", "    >= 1s"};
-      std::uint64_t counts[7] = {};
-      for (const std::int64_t v : rtts_) {
-        std::size_t b = 0;
-        while (b < 6 && v >= kEdges[b]) ++b;
-        ++counts[b];
-      }
+      const auto& counts = rtt_decades_;
       std::uint64_t maxc = 1;
       for (const std::uint64_t c : counts) maxc = std::max(maxc, c);
       for (std::size_t b = 0; b < 7; ++b) {

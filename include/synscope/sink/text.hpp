@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "synscope/sink/quantiles.hpp"
 #include "synscope/sink/sink.hpp"
 #include "synscope/sink/writer.hpp"
 
@@ -63,7 +64,8 @@ class TextSink final : public Sink {
   std::uint64_t rows_dropped_ = 0;
   std::uint64_t conns_ = 0;
   std::map<std::string, std::uint64_t> states_;
-  std::vector<std::int64_t> rtts_;
+  DurationQuantiles rtts_;            // handshake RTTs: bounded memory, exact up to 65,536
+  std::uint64_t rtt_decades_[7] = {};  // <10µs, <100µs, ... >=1s, counted as they come
   std::vector<std::pair<std::int64_t, std::string>> slowest_;  // top handshakes by RTT
   std::map<std::uint16_t, std::uint64_t> refused_by_port_;
   std::map<std::uint16_t, std::uint64_t> unanswered_by_port_;
