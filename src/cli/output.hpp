@@ -39,6 +39,7 @@ struct OutputOptions {
   double udp_timeout = 60.0;
   double icmp_timeout = 60.0;
   std::size_t max_rows = 200;
+  std::int64_t jobs = 1;         // read: threads for decoding and tracking (--jobs)
 };
 
 /// A CLI11 check that refuses NaN and infinities (CLI::Range does not).

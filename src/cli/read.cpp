@@ -74,6 +74,10 @@ void add_read(CLI::App& app, Runner& run) {
   cmd->add_option("-f,--filter", opts->filter, "BPF filter expression (libpcap syntax, e.g. 'tcp port 443')");
   cmd->add_option("-c,--count", opts->count, "stop after N packets (that pass the filter)")
       ->transform(integer_in(1, std::numeric_limits<std::int64_t>::max()));
+  cmd->add_option("-j,--jobs", opts->out.jobs,
+                  "threads: with --conns-only or --zeek, 2 or more decode on one thread and track on another "
+                  "(same output; more than 2 are not used yet)")
+      ->transform(integer_in(1, 1024));
   cmd->add_flag("-n", opts->numeric, "no name resolution (always the case; accepted for tcpdump habits)");
   add_output_options(*cmd, opts->out);
   cmd->callback([opts, &run] { run = [opts] { return run_read(*opts); }; });

@@ -1573,10 +1573,12 @@ struct ConnTracker::Impl {
     }
     for (std::size_t i = 0; i < n; ++i) {
       expire(p[i].ts_ns);
-      if (ok[i]) (void)update_keyed(p[i], keys[i], hashes[i], src_is_a[i]);
+      if (ok[i]) (void)update_keyed<false>(p[i], keys[i], hashes[i], src_is_a[i]);
     }
   }
 
+  /// kUid = false (the batch path, whose labels nobody reads) skips formatting the uid for every packet.
+  template <bool kUid = true>
   PacketLabel update_keyed(const PacketSummary& p, const Key& k, std::uint64_t h, bool src_is_a) {
     PacketLabel lbl;
     std::uint32_t idx = find(k, static_cast<std::uint32_t>(h >> 32U));
@@ -1593,9 +1595,11 @@ struct ConnTracker::Impl {
       default: process_icmp(c, s, p); break;
     }
     lbl.conn_id = c.id;
-    std::array<char, 20> uid{};
-    write_uid(uid, c);
-    std::memcpy(lbl.uid, uid.data(), sizeof lbl.uid);
+    if constexpr (kUid) {
+      std::array<char, 20> uid{};
+      write_uid(uid, c);
+      std::memcpy(lbl.uid, uid.data(), sizeof lbl.uid);
+    }
     lbl.is_orig = c.ep[s].is_orig;
     c.referenced = true;
     arm(idx);

@@ -78,6 +78,8 @@ for sub in read live; do
   refuse "$sub" -f "tcp port 99999" "${args[@]}"
   refuse "$sub" -f "((((((((((((((((((((" "${args[@]}"
 done
+# read only: threads.
+for v in -1 0 1025 "${BAD_INTS[@]}"; do refuse read --jobs "$v" "$TMP/hs.pcap"; done
 # read: an empty file name, first or later (not "no file": it would silently be stdin or an ENOENT).
 check_refused "read FILE ''" "FILE|empty" read ""
 check_refused "read FILE FILE ''" "FILE|empty" read "$TMP/hs.pcap" ""
@@ -109,7 +111,8 @@ check_refused "ping HOST HOST ''" "hosts|empty" ping -c 1 -w 1 127.0.0.1 ""
 for v in purple ""; do refuse demo --color "$v" --replay; done
 for v in /nonexistent "" "$TMP"; do refuse demo --captures "$v" --replay; done
 # The limits themselves are accepted, as decimal: 010 is ten packets (of two merged copies), not octal 8.
-for a in "-c 9223372036854775807" "-c +1" "--max-conns 100000000" "--max-rows 0" "--max-rows 100000000"; do
+for a in "-c 9223372036854775807" "-c +1" "--max-conns 100000000" "--max-rows 0" "--max-rows 100000000" \
+  "--jobs 1024 --conns-only" "-j 1"; do
   # shellcheck disable=SC2086  # $a is two words on purpose
   timeout 8 "$SYNSCOPE" read $a "$TMP/hs.pcap" >"$TMP/out" 2>"$TMP/err" </dev/null
   expect_eq "read $a: accepted" "$?" 0

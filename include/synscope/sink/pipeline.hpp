@@ -19,6 +19,10 @@ struct PipelineOptions {
   /// false: no sink prints packets (connection records and the summary only), so the tracker may take
   /// packets in batches (ConnTracker::update_batch) and the sinks' packet() is not called.
   bool packet_events = true;
+  /// 2 or more, with packet_events false and tracking on: decoding stays on the calling thread while the
+  /// tracker and the sinks run on a second thread, fed blocks of packet summaries (the same records in the
+  /// same order as with 1; sinks are called from that thread only). Other values or modes: one thread.
+  unsigned jobs = 1;
   decode::DecodeOptions decode;
   track::TrackerOptions tracker;
 };
@@ -31,12 +35,16 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  /// Decodes, tracks and prints one frame.
+  /// Decodes, tracks and prints one frame. With a tracking thread (PipelineOptions::jobs), an error that
+  /// stopped that thread (out of memory) is rethrown here or from finish().
   void process(const capture::RawFrame& raw);
   /// Expires idle connections at `now_ns` (live capture between packets).
   void expire(std::int64_t now_ns);
-  /// Reports every remaining connection, then the summary; flushes every sink.
+  /// Reports every remaining connection, then the summary; flushes every sink. Joins the tracking thread
+  /// first, if there is one.
   void finish(RunSummary summary);
+  /// True while a second thread does the tracking (see PipelineOptions::jobs).
+  [[nodiscard]] bool threaded() const noexcept { return handoff_ != nullptr; }
   void flush();
 
   [[nodiscard]] const RunSummary& totals() const noexcept { return totals_; }
@@ -45,11 +53,17 @@ class Pipeline {
   PipelineOptions opts_;
   std::vector<Sink*> sinks_;
   std::unique_ptr<track::ConnTracker> tracker_;
-  decode::DecodedFrame frame_;
+  alignas(64) decode::DecodedFrame frame_;  // its own cache lines: written per packet
   RunSummary totals_;
   std::array<track::PacketSummary, track::ConnTracker::kBatch> batch_{};
   std::size_t batched_ = 0;
+  struct Handoff;  // blocks of summaries passed to the tracking thread
+  std::unique_ptr<Handoff> handoff_;
+  /// Decodes `raw`, counts it in totals_ and, if the tracker takes it, writes its summary to `out`.
+  bool summarize(const capture::RawFrame& raw, track::PacketSummary& out);
   void drain();
+  void track_thread();
+  void stop_thread();
 };
 
 }  // namespace synscope::sink

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `read --jobs 2` (decoding and tracking on two threads) must print exactly what `--jobs 1` prints, with
+# the same messages and exit code: --conns-only and --zeek over every project capture, the shared ones
+# when present (fuzz crashers and malformed files included), a file cut at many offsets, several files
+# merged, a BPF filter, -c, and --max-conns small enough to evict in the middle of the stream. Also a
+# capture long enough to fill the ring of blocks between the threads many times.
+source "$SRC/tests/cli/lib.sh"
+
+# same LABEL ARGS...: -j 1 vs -j 2 (JOBS="2 16": also 16, more threads than are used).
+JOBS=2
+same() {
+  local label=$1
+  shift
+  "$SYNSCOPE" read -j 1 "$@" >"$TMP/one.out" 2>"$TMP/one.err" </dev/null
+  local rc1=$?
+  for j in $JOBS; do
+    "$SYNSCOPE" read -j "$j" "$@" >"$TMP/two.out" 2>"$TMP/two.err" </dev/null
+    local rc2=$?
+    sed -i -E '/^#(open|close)\t/d' "$TMP/one.out" "$TMP/two.out"  # Zeek's wall-clock stamps
+    checks=$((checks + 1))
+    if [[ $rc1 != "$rc2" ]] || ! cmp -s "$TMP/one.out" "$TMP/two.out" || ! cmp -s "$TMP/one.err" "$TMP/two.err"; then
+      fail "$label: -j 1 and -j $j differ (exit $rc1 vs $rc2)"
+      diff "$TMP/one.out" "$TMP/two.out" | head -5
+      diff "$TMP/one.err" "$TMP/two.err" | head -5
+    fi
+  done
+}
+
+files=("$SRC"/captures/*.pcap "$SRC"/captures/*.pcapng)
+if [[ -d $SHARED ]]; then
+  while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$SHARED" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 | sort -z)
+else
+  echo "note: $SHARED absent; the project's captures only"
+fi
+for f in "${files[@]}"; do
+  same "$f --conns-only" --conns-only "$f"
+done
+for f in "$SRC"/captures/*.pcap*; do
+  same "$f --zeek" --zeek "$f"
+done
+same "merged files" --conns-only "$SRC/captures/rotated-1.pcap" "$SRC/captures/rotated-2.pcap"
+same "filter" --conns-only -f "tcp" "$SRC/captures/icmp.pcap" "$SRC/captures/handshake.pcap"
+same "-c 3" --conns-only -c 3 "$SRC/captures/icmp.pcap"
+same "--max-conns 1" --conns-only --max-conns 1 "$SRC/captures/icmp.pcap"
+
+# A file cut at every 23rd byte: truncated records, the message and exit code 1 alike.
+src="$SRC/captures/icmp.pcap"
+size=$(stat -c %s "$src")
+for ((n = 0; n < size; n += 23)); do
+  head -c "$n" "$src" >"$TMP/cut.pcap"
+  same "icmp.pcap cut at $n" --conns-only "$TMP/cut.pcap"
+done
+
+# 200,000 packets of 40,000 connections: the ring between the threads fills and wraps many times, and
+# records come out of expiry and eviction while the stream goes on.
+python3 - "$TMP/many.pcap" <<'PY'
+import struct, sys
+out = open(sys.argv[1], "wb")
+out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+def frame(src, dst, sp, dp, flags, seq, ack):
+    tcp = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 0x50, flags, 65535, 0, 0)
+    ph = struct.pack("!4s4sBBH", src, dst, 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", csum(ph + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return b"\0" * 12 + b"\x08\x00" + ip + tcp
+t = 1_700_000_000 * 1_000_000
+for c in range(40_000):
+    cli = bytes([192, 0, 2, c % 250]); srv = bytes([198, 51, 100, c % 7]); sp = 10_000 + c % 50_000
+    pk = [frame(cli, srv, sp, 80, 0x02, 1000, 0), frame(srv, cli, 80, sp, 0x12, 5000, 1001),
+          frame(cli, srv, sp, 80, 0x10, 1001, 5001)]
+    pk.append(frame(cli, srv, sp, 80, (0x04, 0x11, 0x10, 0x10)[c % 4], 1001, 5001))
+    if c % 4 == 1: pk.append(frame(srv, cli, 80, sp, 0x11, 5001, 1002))
+    for p in pk:
+        out.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(p), len(p)) + p)
+        t += 40
+PY
+JOBS="2 16"
+same "200,000 packets" --conns-only "$TMP/many.pcap"
+same "200,000 packets --zeek" --zeek "$TMP/many.pcap"
+same "200,000 packets --max-conns 50" --conns-only --max-conns 50 "$TMP/many.pcap"
+lines=$("$SYNSCOPE" read -j 2 --zeek "$TMP/many.pcap" | grep -vc '^#')
+expect_eq "200,000 packets: one Zeek line per connection" "$lines" 40000
+finish
