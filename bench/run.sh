@@ -86,6 +86,7 @@ for n in $SIZES; do
   measure "floor: pcap_next_ex, fopen+1MiB [$tag]" "$n" "$reps" -- "$B/floor_pcap_fopen" "$f"
   measure "floor: pcap_next_ex, open_offline [$tag]" "$n" 1 -- "$B/floor_pcap_open" "$f"
   measure "synscope read --conns-only [$tag]" "$n" "$reps" -- "$SYN" read --conns-only "$f"
+  measure "synscope read --conns-only -j 2 [$tag]" "$n" "$reps" -- "$SYN" read --conns-only -j 2 "$f"
   measure "synscope read --json [$tag]" "$n" "$reps" -- "$SYN" read --json "$f"
   measure "synscope read (text) [$tag]" "$n" "$reps" -- "$SYN" read "$f"
   # Without the tracker: reading + decoding + the sink alone (where the time goes).
@@ -134,6 +135,7 @@ awk '
     for (t = 1; t <= n; t++) {
       g = "[" tags[t] "]"
       share("--conns-only speed as % of buffered pcap_next_ex " g, "synscope read --conns-only " g, "floor: pcap_next_ex, fopen+1MiB " g)
+      share("--conns-only -j 2 speed as % of buffered pcap_next_ex " g, "synscope read --conns-only -j 2 " g, "floor: pcap_next_ex, fopen+1MiB " g)
       share("--conns-only speed as % of the read() walk " g, "synscope read --conns-only " g, "floor: read() 1 MiB walk " g)
       share("--conns-only --no-track as % of buffered pcap_next_ex " g, "synscope read --conns-only --no-track " g, "floor: pcap_next_ex, fopen+1MiB " g)
       ratio("--json vs tshark -T fields (times faster) " g, "synscope read --json " g, "tshark -T fields tcp.stream,tcp.flags " g)
