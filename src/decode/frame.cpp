@@ -442,6 +442,7 @@ void decode_quote(Bytes q, bool v6, QuotedPacket& qp) noexcept {
     qp.ttl = load_u8(q, 8);
     qp.ip_id = load_be16(q, 4);
     qp.total_len = load_be16(q, 2);
+    qp.has_ip = true;
     if (hlen < 20) return;  // not a header we can follow
     if (hlen > q.size()) {
       qp.truncated = true;
@@ -458,6 +459,7 @@ void decode_quote(Bytes q, bool v6, QuotedPacket& qp) noexcept {
     qp.dst = net::IpAddress::v6(q.subspan(24, 16));
     qp.ttl = load_u8(q, 7);
     qp.total_len = 40U + load_be16(q, 4);
+    qp.has_ip = true;
     Ipv6Chain ch;
     // The quote is cut by the ICMP sender, so bound the walk by what was quoted.
     walk_ipv6_chain(q, q.size(), load_u8(q, 6), ch);

@@ -294,7 +294,15 @@ void JsonSink::packet(const PacketEvent& ev) {
       }
       put_key<"payload_len">(w);
       w.put_u64(i.payload_len);
-      if (i.quoted.present) {
+      if (i.quoted.present && !i.quoted.has_ip) {
+        // No IP header in the quote: no addresses (never 0.0.0.0 for what was not quoted).
+        put_key<"quoted">(w);
+        w.put(i.quoted.truncated ? std::string_view("{\"truncated\":true}") : std::string_view("{\"version\":"));
+        if (!i.quoted.truncated) {
+          w.put_u64(i.quoted.version);
+          w.put('}');
+        }
+      } else if (i.quoted.present) {
         const auto& q = i.quoted;
         put_key<"quoted">(w);
         w.put("{\"src\":");

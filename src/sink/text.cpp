@@ -358,7 +358,16 @@ void TextSink::packet(const PacketEvent& ev) {
         w.put(", seq ");
         w.put_u64(i.seq);
       }
-      if (i.quoted.present) {
+      if (i.quoted.present && !i.quoted.has_ip) {
+        // Shorter than an IP header, or another IP version: no addresses to show (tcpdump: "[|icmp]").
+        if (i.quoted.truncated) {
+          w.put(" [|quoted]");
+        } else {
+          w.put(" [quoted IP version ");
+          w.put_u64(i.quoted.version);
+          w.put(']');
+        }
+      } else if (i.quoted.present) {
         const auto& q = i.quoted;
         w.put(" for ");
         w.put(decode::ip_proto_name(q.proto)[0] != '\0' ? decode::ip_proto_name(q.proto) : "proto");

@@ -63,6 +63,11 @@ expect_eq "icmp quote cut: all frames" "$(grep -c '"type":"packet"' <<<"$OUT")" 
 expect_eq "icmp quote cut: quotes marked truncated" "$(grep -c '"quoted":{[^}]*"truncated":true' <<<"$OUT")" 9
 expect_eq "icmp quote cut: ports only from a 24-byte quote" "$(grep -c '"quoted":{[^}]*"sport":80,"dport":40000' <<<"$OUT")" 2
 expect_match "icmp quote cut: full IP header quoted" "$(sed -n 7p <<<"$OUT")" '"quoted":\{"src":"198.51.100.2","dst":"192.0.2.1","proto":6'
+# A quote shorter than an IP header has no addresses: none are made up (no 0.0.0.0), text or JSON.
+expect_eq "icmp quote cut: no addresses under 20 bytes" "$(grep -c '"quoted":{"truncated":true}' <<<"$OUT")" 4
+expect_eq "icmp quote cut: no made-up address (json)" "$(grep -c '0\.0\.0\.0' <<<"$OUT")" 0
+run_synscope read --no-track "$TMP/qcut.pcap"
+expect_eq "icmp quote cut: no made-up address (text)" "$(grep -c '0\.0\.0\.0' <<<"$OUT")" 0
 for mode in "" --zeek --explain; do
   # shellcheck disable=SC2086
   run_synscope read $mode "$TMP/qcut.pcap"

@@ -114,6 +114,17 @@ void check_prefixes(std::uint32_t dlt, const Frame& f) {
       }
       if (q.has_tcp_seq) CHECK(q.tcp_seq == fq.tcp_seq);
       if (q.present && !(q.has_ports || q.has_echo) && (fq.has_ports || fq.has_echo)) CHECK(q.truncated);
+      // Addresses only when the quoted IP header is all there; never a made-up 0.0.0.0.
+      const std::size_t ip_header = fq.version == 6 ? 40U : 20U;
+      CHECK(q.has_ip == (q.present && d.l4_caplen >= 8U + ip_header));
+      if (q.has_ip) {
+        CHECK(q.src == fq.src);
+        CHECK(q.dst == fq.dst);
+        CHECK(q.proto == fq.proto);
+      } else if (q.present) {
+        CHECK(q.truncated);
+        CHECK(q.src.version == 0);
+      }
     } else if (d.transport == Transport::kIcmp || d.transport == Transport::kIcmp6) {
       CHECK(d.problem.status == Status::kTruncated);
       CHECK((d.problem.layer == Layer::kIcmp || d.problem.layer == Layer::kIcmp6));

@@ -186,6 +186,9 @@ struct UdpInfo {
 struct QuotedPacket {
   bool present = false;
   std::uint8_t version = 0;
+  /// The quoted IP header was there (src, dst, proto, ttl… are set); false when the quote is shorter
+  /// than an IP header or of the other IP version: then only `version` and `truncated` say anything.
+  bool has_ip = false;
   net::IpAddress src;
   net::IpAddress dst;
   std::uint8_t proto = 0;
