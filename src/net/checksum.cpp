@@ -2,6 +2,9 @@
 
 #include <bit>
 #include <cstring>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace synscope::net {
 
@@ -12,6 +15,28 @@ namespace {
 // halves added to a 64-bit accumulator: no carry is lost for any buffer shorter than 2^32 words.
 std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
   std::uint64_t acc = 0;
+#ifdef __SSE2__
+  // Baseline x86-64: each 16-byte load is split into four 32-bit words widened to 64 bits (unpack with
+  // zero) in two 2×64-bit accumulators; the same sums as the scalar loop below, twice the bytes per step.
+  if (n >= 64) {
+    const __m128i zero = _mm_setzero_si128();
+    __m128i a = zero;
+    __m128i b = zero;
+    while (n >= 32) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+      a = _mm_add_epi64(a, _mm_unpacklo_epi32(v, zero));
+      b = _mm_add_epi64(b, _mm_unpackhi_epi32(v, zero));
+      a = _mm_add_epi64(a, _mm_unpacklo_epi32(w, zero));
+      b = _mm_add_epi64(b, _mm_unpackhi_epi32(w, zero));
+      p += 32;
+      n -= 32;
+    }
+    std::uint64_t lanes[2];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), _mm_add_epi64(a, b));
+    acc = lanes[0] + lanes[1];
+  }
+#endif
   while (n >= 32) {
     std::uint64_t w[4];
     std::memcpy(w, p, sizeof w);
