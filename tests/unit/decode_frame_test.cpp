@@ -216,7 +216,7 @@ TEST_CASE("ethernet/ipv4/tcp SYN: every field") {
   CHECK_FALSE(it.malformed());
 }
 
-TEST_CASE("tcp checksum: bad twin is an anomaly, never a problem; verification can be turned off") {
+TEST_CASE("tcp checksum: bad twin is an anomaly, never a problem - verification can be turned off") {
   Frame bad = kSyn;
   bad[14 + 20 + 16] ^= std::byte{0xFF};  // cksum 0xed61 -> 0x1261
   const DecodedFrame d = run(kEn10mb, bad);

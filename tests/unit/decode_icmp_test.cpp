@@ -187,7 +187,7 @@ TEST_CASE("icmp port unreachable quotes the UDP datagram") {
   check_prefixes(1, kUnreach);
 }
 
-TEST_CASE("icmp time exceeded quotes TCP ports and sequence number; a short quote is flagged, not fatal") {
+TEST_CASE("icmp time exceeded quotes TCP ports and sequence number - a short quote is flagged, not fatal") {
   const DecodedFrame d = run(1, kTimex);
   REQUIRE(d.ok());
   CHECK(std::string(icmp_type_name(11)) == "time exceeded");
@@ -222,7 +222,7 @@ TEST_CASE("icmp: a quote holding only part of the IP header") {
   CHECK_FALSE(d.icmp.quoted.has_ports);
 }
 
-TEST_CASE("icmp: an IP length shorter than the ICMP header is invalid; a 0-length ICMPv6 too") {
+TEST_CASE("icmp: an IP length shorter than the ICMP header is invalid - a 0-length ICMPv6 too") {
   Frame f(kEcho.begin(), kEcho.begin() + 14 + 20 + 3);
   test::finish_ipv4(f, 14);
   const DecodedFrame d = run(1, f);

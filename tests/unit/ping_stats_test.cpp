@@ -46,7 +46,7 @@ TEST_CASE("ping stats: duplicates count in the RTT figures, not in received") {
         "rtt min/avg/max/mdev = 1.000/2.000/3.000/1.000 ms\n");
 }
 
-TEST_CASE("ping stats: loss, errors and corrupted in iputils' order; no rtt line without replies") {
+TEST_CASE("ping stats: loss, errors and corrupted in iputils' order - no rtt line without replies") {
   PingStats s;
   s.transmitted = 3;
   s.received = 1;

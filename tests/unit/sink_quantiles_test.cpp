@@ -39,7 +39,7 @@ TEST_CASE("quantiles: empty, one value, exact up to the limit") {
   CHECK(e.max() == *std::max_element(all.begin(), all.end()));
 }
 
-TEST_CASE("quantiles: past the limit, within 1/256 of the true value at that rank; count and max exact") {
+TEST_CASE("quantiles: past the limit, within 1/256 of the true value at that rank - count and max exact") {
   DurationQuantiles q;
   std::vector<std::int64_t> all;
   std::mt19937_64 rng(11);

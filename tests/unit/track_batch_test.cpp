@@ -91,7 +91,8 @@ TEST_CASE("update_batch gives the same records as update() on every capture") {
     }
   }
   MESSAGE(files.size() << " captures, " << records << " records compared");
-  CHECK(records > 100);
+  // The project's captures alone give 73 records; with the shared suites there are hundreds.
+  CHECK(records >= (fs::is_directory(std::string(SYNSCOPE_SOURCE_DIR) + "/../shared/captures") ? 500U : 70U));
 }
 
 TEST_CASE("update_batch: a batch longer than kBatch and an empty batch") {

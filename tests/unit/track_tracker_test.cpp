@@ -813,7 +813,7 @@ TEST_CASE("uids are deterministic and distinct") {
   CHECK(a[0].uid[0] == 'C');
 }
 
-TEST_CASE("flush reports in start order; SYN options are kept per side") {
+TEST_CASE("flush reports in start order - SYN options are kept per side") {
   Harness h;
   PacketSummary syn = tcp(0, kC, kS, S, 1000, 0);
   syn.has_mss = true;
