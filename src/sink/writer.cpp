@@ -38,20 +38,6 @@ void Writer::put_slow(std::string_view s) {
   total_ += s.size();
 }
 
-void Writer::put_u64_padded(std::uint64_t v, unsigned width) {
-  char tmp[20];
-  const std::size_t n = detail::format_u64(v, tmp);
-  const std::size_t zeros = width > n ? width - n : 0;
-  if (zeros + n > cap_ - len_) {
-    for (std::size_t i = 0; i < zeros; ++i) put('0');
-    put(std::string_view(tmp, n));
-    return;
-  }
-  std::memset(buf_.get() + len_, '0', zeros);
-  std::memcpy(buf_.get() + len_ + zeros, tmp, n);
-  len_ += zeros + n;
-}
-
 void Writer::put_hex(std::uint64_t v, unsigned min_width) {
   static constexpr char kDigits[] = "0123456789abcdef";
   char tmp[16];

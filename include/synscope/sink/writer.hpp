@@ -136,8 +136,6 @@ class Writer {
       put_u64(static_cast<std::uint64_t>(v));
     }
   }
-  /// Zero-padded to `width` digits.
-  void put_u64_padded(std::uint64_t v, unsigned width);
   /// Exactly `width` digits (at most 20), zero-padded; `v` must be below 10^width.
   void put_digits(std::uint64_t v, unsigned width) {
     if (cap_ - len_ < 20) flush();
