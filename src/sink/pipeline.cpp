@@ -36,6 +36,21 @@ struct Pipeline::Handoff {
   }
   std::vector<track::PacketSummary>& current() { return blocks[tail]; }
 
+  /// Tells the consumer that nothing more comes, after handing over blocks[tail] if `hand_over_current`
+  /// and it holds packets, and waits for the consumer to finish.
+  void close_and_join(bool hand_over_current) {
+    {
+      const std::lock_guard<std::mutex> lock(m);
+      if (hand_over_current && !blocks[tail].empty() && !failed) {
+        ++filled;
+        tail = (tail + 1) % kBlocks;
+      }
+      done = true;
+    }
+    cv_filled.notify_one();
+    if (worker.joinable()) worker.join();
+  }
+
   /// Hands blocks[tail] over; waits for a free block. False when the consumer failed.
   bool push() {
     std::unique_lock<std::mutex> lock(m);
@@ -62,14 +77,9 @@ Pipeline::Pipeline(PipelineOptions opts, std::vector<Sink*> sinks) : opts_(opts)
 }
 
 Pipeline::~Pipeline() {
-  if (handoff_) {
-    {
-      const std::lock_guard<std::mutex> lock(handoff_->m);
-      handoff_->done = true;
-    }
-    handoff_->cv_filled.notify_one();
-    if (handoff_->worker.joinable()) handoff_->worker.join();
-  }
+  // Without finish() (an exception on the way): the packets not yet handed over are dropped, as with
+  // one thread the untracked rest of the input would be.
+  if (handoff_) handoff_->close_and_join(false);
 }
 
 void Pipeline::track_thread() {
@@ -84,10 +94,7 @@ void Pipeline::track_thread() {
         if (h.filled == 0) return;  // done and nothing left
         block = &h.blocks[h.head];
       }
-      const std::span<const track::PacketSummary> all(*block);
-      for (std::size_t i = 0; i < all.size(); i += track::ConnTracker::kBatch) {
-        tracker.update_batch(all.subspan(i, std::min(track::ConnTracker::kBatch, all.size() - i)));
-      }
+      tracker.update_batch(*block);  // split into prefetch groups inside
       block->clear();
       {
         const std::lock_guard<std::mutex> lock(h.m);
@@ -110,18 +117,8 @@ void Pipeline::track_thread() {
 /// Afterwards the pipeline is single-threaded again (handoff_ is gone).
 void Pipeline::stop_thread() {
   if (!handoff_) return;
-  Handoff& h = *handoff_;
-  {
-    const std::lock_guard<std::mutex> lock(h.m);
-    if (!h.blocks[h.tail].empty() && !h.failed) {
-      ++h.filled;
-      h.tail = (h.tail + 1) % Handoff::kBlocks;
-    }
-    h.done = true;
-  }
-  h.cv_filled.notify_one();
-  h.worker.join();
-  const std::exception_ptr error = h.error;
+  handoff_->close_and_join(true);
+  const std::exception_ptr error = handoff_->error;
   handoff_.reset();
   if (error) {
     for (Sink* s : sinks_) s->flush();  // the records reported before the failure are not lost

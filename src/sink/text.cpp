@@ -31,6 +31,7 @@ constexpr std::size_t kEndpointWidth = 22;
 constexpr std::size_t kStepWidth = 15;
 // Handshake-RTT decade edges of the summary histogram: <10µs, <100µs, <1ms, <10ms, <100ms, <1s, >=1s.
 constexpr std::int64_t kRttDecadeEdges[] = {10'000, 100'000, 1'000'000, 10'000'000, 100'000'000, 1'000'000'000};
+constexpr const char* kRttDecadeNames[] = {"   < 10us", "  < 100us", "    < 1ms", "   < 10ms", "  < 100ms", "     < 1s", "    >= 1s"};
 constexpr std::size_t kSlowestKept = 5;
 
 /// Room format_endpoint() needs: "[" IPv6 "]:" and a port (detail::format_u64 wants room for 20 digits).
@@ -618,13 +619,12 @@ void TextSink::finish(const RunSummary& s) {
       w.put(format_duration(rtts_.max(), opts_.ascii));
       if (!rtts_.exact()) w.put("  (percentiles within 0.4 %)");
       w.put('\n');
-      static constexpr const char* kNames[] = {"   < 10us", "  < 100us", "    < 1ms", "   < 10ms", "  < 100ms", "     < 1s", "    >= 1s"};
       const auto& counts = rtt_decades_;
       std::uint64_t maxc = 1;
       for (const std::uint64_t c : counts) maxc = std::max(maxc, c);
       for (std::size_t b = 0; b < 7; ++b) {
         if (counts[b] == 0) continue;
-        w.put(kNames[b]);
+        w.put(kRttDecadeNames[b]);
         w.put(" | ");
         const std::uint64_t bar = (counts[b] * 40 + maxc - 1) / maxc;
         for (std::uint64_t i = 0; i < bar; ++i) w.put('#');

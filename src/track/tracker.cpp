@@ -485,16 +485,13 @@ struct ConnTracker::Impl {
   static constexpr std::uint32_t kSmall = 128;
   std::unique_ptr<Conn, ChunkFree> small;
 
-  Conn& at(std::uint32_t idx) noexcept {
-    if (idx < kSmall) return small.get()[idx];
+  [[nodiscard]] Conn* slot_of(std::uint32_t idx) const noexcept {
+    if (idx < kSmall) return small.get() + idx;
     idx -= kSmall;
-    return chunks[idx / kChunk].get()[idx % kChunk];
+    return chunks[idx / kChunk].get() + idx % kChunk;
   }
-  [[nodiscard]] const Conn& at(std::uint32_t idx) const noexcept {
-    if (idx < kSmall) return small.get()[idx];
-    idx -= kSmall;
-    return chunks[idx / kChunk].get()[idx % kChunk];
-  }
+  Conn& at(std::uint32_t idx) noexcept { return *slot_of(idx); }
+  [[nodiscard]] const Conn& at(std::uint32_t idx) const noexcept { return *slot_of(idx); }
 
   /// Allocates the small block, then 2 MiB chunks; connections are constructed one at a time as they are
   /// first needed (new_index()), so memory is touched as connections appear. The kernel is asked to back
