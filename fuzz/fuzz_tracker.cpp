@@ -188,6 +188,7 @@ int tracker_one(const std::uint8_t* data, std::size_t size) {
   const std::uint8_t c3 = in.u8();
   track::TrackerOptions opts;
   opts.max_conns = 1U + (c0 & 15U);
+  opts.hash_seed = 1;  // a crash replays with the same table layout
   opts.ignore_bad_checksums = (c0 & 0x80U) != 0;
   opts.attempt_timeout_ns = (1 + (c1 & 15)) * 100 * kMs;
   opts.close_timeout_ns = (1 + (c1 >> 4U)) * 100 * kMs;

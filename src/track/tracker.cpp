@@ -25,6 +25,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <random>
 #include <type_traits>
 
 #include <sys/mman.h>
@@ -252,7 +253,9 @@ std::uint64_t load64(const std::uint8_t* p) noexcept {
   return v;
 }
 
-std::uint64_t hash_key(const Key& k) noexcept {
+/// The key's hash that seeds its uid (splitmix64 over the five words): fixed, so that uids are the same
+/// in every run. Computed once per connection record, not per packet.
+std::uint64_t uid_hash(const Key& k) noexcept {
   std::uint64_t h = 0x9e3779b97f4a7c15ULL;
   h = mix64(h ^ load64(k.a.data()));
   h = mix64(h ^ load64(k.a.data() + 8));
@@ -262,6 +265,28 @@ std::uint64_t hash_key(const Key& k) noexcept {
                  static_cast<std::uint64_t>(k.proto) << 32U | static_cast<std::uint64_t>(k.one_way) << 40U |
                  static_cast<std::uint64_t>(k.va) << 48U | static_cast<std::uint64_t>(k.vb) << 56U));
   return h;
+}
+
+/// 64 x 64 -> 128-bit multiply folded to 64 bits (wyhash's "mum").
+#ifdef __SIZEOF_INT128__
+__extension__ using U128 = unsigned __int128;
+std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept {
+  const U128 r = static_cast<U128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64U);
+}
+#else
+std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept { return mix64(a ^ mix64(b)); }
+#endif
+
+/// The table's hash of a key, keyed by a per-tracker random seed: four independent multiplies (a third of
+/// uid_hash's instructions, and no serial chain), and a crafted capture cannot aim its flows at one probe
+/// chain because the seed is not known in advance. The table's layout never shows in the output.
+std::uint64_t hash_key(const Key& k, const std::array<std::uint64_t, 4>& seed) noexcept {
+  std::array<std::uint64_t, 5> w{};
+  std::memcpy(w.data(), &k, sizeof k);
+  const std::uint64_t x = mum(w[0] ^ seed[0], w[1] ^ seed[1]);
+  const std::uint64_t y = mum(w[2] ^ seed[2], w[3] ^ seed[3]);
+  return mum(x ^ w[4] ^ 0xa0761d6478bd642fULL, y ^ seed[0] ^ 0xe7037ed1a0b428dbULL);
 }
 
 /// The canonical key of a packet's flow; `src_is_a` tells whether the packet's source is side a.
@@ -275,8 +300,16 @@ Key make_key(const PacketSummary& p, bool& src_is_a) noexcept {
     if (p.src.version != p.dst.version) {
       swap = p.src.version > p.dst.version;
     } else {
-      const int c = std::memcmp(p.src.bytes.data(), p.dst.bytes.data(), 16);
-      swap = c > 0 || (c == 0 && p.sport > p.dport);
+      // memcmp order of the 16 address bytes, as two big-endian 64-bit compares (no call).
+      const std::uint64_t s0 = __builtin_bswap64(load64(p.src.bytes.data()));
+      const std::uint64_t d0 = __builtin_bswap64(load64(p.dst.bytes.data()));
+      if (s0 != d0) {
+        swap = s0 > d0;
+      } else {
+        const std::uint64_t s1 = __builtin_bswap64(load64(p.src.bytes.data() + 8));
+        const std::uint64_t d1 = __builtin_bswap64(load64(p.dst.bytes.data() + 8));
+        swap = s1 > d1 || (s1 == d1 && p.sport > p.dport);
+      }
     }
   }
   const net::IpAddress& x = swap ? p.dst : p.src;
@@ -300,7 +333,7 @@ enum class Idle : std::uint8_t { kOff, kTcp, kUdp, kIcmp };
 struct Conn {
   // (fields ordered to leave no padding; the key and the flags a lookup reads come first)
   Key key;
-  std::uint64_t hash = 0;  // of the key; its upper half is the slot tag (and home slot); seeds the uid
+  std::uint64_t hash = 0;  // hash_key() of the key; its upper half is the slot tag (and home slot)
   std::uint32_t gen = 0;
   bool live = false;
   bool ep0_is_a = true;   // ep[0] (the first packet's sender) is the key's side a
@@ -441,17 +474,21 @@ void write_uid(std::array<char, 20>& out, std::uint64_t seed_a, std::uint64_t se
 /// A connection's uid, from what it was created with (its key's hash, its first packet's time, its id):
 /// computed when needed rather than kept, 20 bytes less per connection.
 void write_uid(std::array<char, 20>& out, const Conn& c) noexcept {
-  write_uid(out, c.hash ^ static_cast<std::uint64_t>(c.start_ns), c.id * 0x9e3779b97f4a7c15ULL);
+  write_uid(out, uid_hash(c.key) ^ static_cast<std::uint64_t>(c.start_ns), c.id * 0x9e3779b97f4a7c15ULL);
 }
 
 }  // namespace
 
 struct ConnTracker::Impl {
-  // Connections live in 2 MiB chunks that never move (no copy while the table grows, no page faulted
-  // twice; the kernel may back each chunk with one transparent huge page, so growing costs one page
-  // fault per chunk, not 512); an index names a connection for its whole life, recycled through free_list.
-  static constexpr std::size_t kChunkBytes = std::size_t{2} << 20U;
-  static constexpr std::uint32_t kChunk = static_cast<std::uint32_t>(kChunkBytes / sizeof(Conn));
+  // Connections live in chunks of 4096 that never move (no copy while the table grows, no page faulted
+  // twice); an index names a connection for its whole life, recycled through free_list. A power-of-two
+  // count makes at() a shift and a mask (it runs several times per packet). A chunk is 2.25 MiB: the
+  // kernel may back its first 2 MiB with one transparent huge page (one fault and one TLB entry instead of
+  // 512), the rest with small pages as they are touched.
+  static constexpr std::uint32_t kChunkShift = 12;
+  static constexpr std::uint32_t kChunk = std::uint32_t{1} << kChunkShift;
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20U;
+  static constexpr std::size_t kChunkAlloc = (kChunk * sizeof(Conn) + kHugePage - 1) / kHugePage * kHugePage;
   struct ChunkFree {
     void operator()(Conn* p) const noexcept { std::free(p); }  // Conn is trivially destructible
   };
@@ -473,29 +510,36 @@ struct ConnTracker::Impl {
   std::uint64_t next_id = 1;
   std::uint64_t evicted_count = 0;
   ConnRecord rec;  // reused so that reporting does not allocate in steady state
+  std::array<std::uint64_t, 4> seed{};  // hash_key()'s secret: random per tracker
 
   Impl(TrackerOptions o, RecordSink s) : opts(o), sink(std::move(s)) {
+    std::uint64_t s0 = opts.hash_seed;
+    if (s0 == 0) {
+      std::random_device rd;
+      s0 = (static_cast<std::uint64_t>(rd()) << 32U) ^ rd();
+    }
+    for (std::uint64_t& x : seed) x = s0 = mix64(s0 + 0x9e3779b97f4a7c15ULL);
     if (opts.max_conns == 0) opts.max_conns = 1;
     slots.assign(1024, 0);
     mask = slots.size() - 1;
   }
 
   // The first kSmall connections live in a small block of their own: a capture with a handful of
-  // connections (and each fuzz input, each test) allocates 72 KiB, not a 2 MiB chunk.
+  // connections (and each fuzz input, each test) allocates 72 KiB, not a 2.25 MiB chunk.
   static constexpr std::uint32_t kSmall = 128;
   std::unique_ptr<Conn, ChunkFree> small;
 
   [[nodiscard]] Conn* slot_of(std::uint32_t idx) const noexcept {
     if (idx < kSmall) return small.get() + idx;
     idx -= kSmall;
-    return chunks[idx / kChunk].get() + idx % kChunk;
+    return chunks[idx >> kChunkShift].get() + (idx & (kChunk - 1U));
   }
   Conn& at(std::uint32_t idx) noexcept { return *slot_of(idx); }
   [[nodiscard]] const Conn& at(std::uint32_t idx) const noexcept { return *slot_of(idx); }
 
-  /// Allocates the small block, then 2 MiB chunks; connections are constructed one at a time as they are
-  /// first needed (new_index()), so memory is touched as connections appear. The kernel is asked to back
-  /// each chunk with a huge page (one fault and one TLB entry per chunk).
+  /// Allocates the small block, then chunks; connections are constructed one at a time as they are first
+  /// needed (new_index()), so memory is touched as connections appear. The kernel is asked to back the
+  /// first 2 MiB of each chunk with a huge page.
   void add_chunk() {
     if (!small) {
       static_assert((kSmall * sizeof(Conn)) % 64 == 0);
@@ -505,10 +549,10 @@ struct ConnTracker::Impl {
       reserved = kSmall;
       return;
     }
-    void* mem = std::aligned_alloc(kChunkBytes, kChunkBytes);
+    void* mem = std::aligned_alloc(kHugePage, kChunkAlloc);
     if (mem == nullptr) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
-    (void)::madvise(mem, kChunkBytes, MADV_HUGEPAGE);  // a hint: without it, 4 KiB pages as usual
+    (void)::madvise(mem, kHugePage, MADV_HUGEPAGE);  // a hint: without it, 4 KiB pages as usual
 #endif
     chunks.emplace_back(static_cast<Conn*>(mem));
     reserved += kChunk;
@@ -1565,7 +1609,7 @@ struct ConnTracker::Impl {
     if (!trackable(p)) return PacketLabel{};
     bool src_is_a = true;
     const Key k = make_key(p, src_is_a);
-    return update_keyed(p, k, hash_key(k), src_is_a);
+    return update_keyed(p, k, hash_key(k, seed), src_is_a);
   }
 
   /// Batched update for callers that need no per-packet label: group prefetching. The keys of the whole
@@ -1584,7 +1628,7 @@ struct ConnTracker::Impl {
       ok[i] = trackable(p[i]);
       if (!ok[i]) continue;
       keys[i] = make_key(p[i], src_is_a[i]);
-      hashes[i] = hash_key(keys[i]);
+      hashes[i] = hash_key(keys[i], seed);
       __builtin_prefetch(&slots[(hashes[i] >> 32U) & mask]);
     }
     for (std::size_t i = 0; i < n; ++i) {

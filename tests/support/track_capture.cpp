@@ -10,9 +10,10 @@
 namespace synscope::test {
 
 std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignore_bad_checksums,
-                                             std::size_t batch) {
+                                             std::size_t batch, std::uint64_t hash_seed) {
   std::vector<track::ConnRecord> recs;
   track::TrackerOptions opts;
+  opts.hash_seed = hash_seed;
   opts.ignore_bad_checksums = ignore_bad_checksums;
   track::ConnTracker tracker(opts, [&](const track::ConnRecord& r) { recs.push_back(r); });
   capture::FileSource src({path}, capture::FileOptions{});

@@ -21,6 +21,10 @@ struct TrackerOptions {
   std::int64_t icmp_inactivity_timeout_ns = 60'000'000'000;  ///< Zeek icmp_inactivity_timeout (1 min)
   std::size_t max_conns = 1'000'000;                    ///< cap; the oldest idle connection is evicted
   bool ignore_bad_checksums = true;  ///< false = Zeek's default: skip bad-checksum packets and log C/c
+  /// Secret of the connection table's hash. 0: drawn from std::random_device per tracker, so that a
+  /// crafted capture cannot steer its flows into one probe chain. The table's layout never shows in the
+  /// records (uids come from a fixed hash); tests and fuzzers fix it to replay a run exactly.
+  std::uint64_t hash_seed = 0;
 };
 
 using RecordSink = std::function<void(const ConnRecord&)>;
