@@ -15,11 +15,14 @@ namespace synscope::sink {
 /// A ring of kBlocks blocks between the decoding thread (the producer, which fills blocks[tail]) and the
 /// tracking thread (the consumer, which works through blocks[head]). The `filled` blocks from head on
 /// belong to the consumer, the one at tail to the producer; they never overlap because the producer waits
-/// while all kBlocks are filled. One lock per block of kBlock packets, not per packet.
+/// while all kBlocks are filled. One lock per block of kBlock packets, not per packet. The producer also
+/// works out each block's flow keys and hashes (ConnTracker::prepare) before handing it over: the
+/// tracking thread is the slower stage.
 struct Pipeline::Handoff {
   static constexpr std::size_t kBlock = 1024;
   static constexpr std::size_t kBlocks = 16;
   std::array<std::vector<track::PacketSummary>, kBlocks> blocks;
+  std::array<std::vector<track::PreparedPacket>, kBlocks> keys;  // keys[i] goes with blocks[i]
   std::mutex m;
   std::condition_variable cv_filled;  // the consumer waits here for work
   std::condition_variable cv_freed;   // the producer waits here for a free block
@@ -33,8 +36,10 @@ struct Pipeline::Handoff {
 
   Handoff() {
     for (auto& b : blocks) b.reserve(kBlock);
+    for (auto& k : keys) k.resize(kBlock);
   }
   std::vector<track::PacketSummary>& current() { return blocks[tail]; }
+  std::vector<track::PreparedPacket>& current_keys() { return keys[tail]; }
 
   /// Tells the consumer that nothing more comes, after handing over blocks[tail] if `hand_over_current`
   /// and it holds packets, and waits for the consumer to finish.
@@ -88,13 +93,15 @@ void Pipeline::track_thread() {
   try {
     for (;;) {
       std::vector<track::PacketSummary>* block = nullptr;
+      const std::vector<track::PreparedPacket>* keys = nullptr;
       {
         std::unique_lock<std::mutex> lock(h.m);
         h.cv_filled.wait(lock, [&h] { return h.filled > 0 || h.done; });
         if (h.filled == 0) return;  // done and nothing left
         block = &h.blocks[h.head];
+        keys = &h.keys[h.head];
       }
-      tracker.update_batch(*block);  // split into prefetch groups inside
+      tracker.update_batch(*block, *keys);  // split into prefetch groups inside
       block->clear();
       {
         const std::lock_guard<std::mutex> lock(h.m);
@@ -117,6 +124,7 @@ void Pipeline::track_thread() {
 /// Afterwards the pipeline is single-threaded again (handoff_ is gone).
 void Pipeline::stop_thread() {
   if (!handoff_) return;
+  tracker_->prepare(handoff_->current(), handoff_->current_keys());
   handoff_->close_and_join(true);
   const std::exception_ptr error = handoff_->error;
   handoff_.reset();
@@ -151,8 +159,9 @@ void Pipeline::process(const capture::RawFrame& raw) {
     block.emplace_back();
     if (!summarize(raw, block.back())) {
       block.pop_back();
-    } else if (block.size() == Handoff::kBlock && !handoff_->push()) {
-      stop_thread();  // rethrows the tracking thread's error
+    } else if (block.size() == Handoff::kBlock) {
+      tracker_->prepare(block, handoff_->current_keys());
+      if (!handoff_->push()) stop_thread();  // rethrows the tracking thread's error
     }
     return;
   }

@@ -218,25 +218,16 @@ struct Endpoint {
 constexpr std::size_t kMaxHistory = 40;
 constexpr std::uint32_t kNone = 0xFFFFFFFFU;
 
-struct Key {
-  std::array<std::uint8_t, 16> a{};
-  std::array<std::uint8_t, 16> b{};
-  std::uint16_t pa = 0;
-  std::uint16_t pb = 0;
-  std::uint8_t va = 0;
-  std::uint8_t vb = 0;
-  std::uint8_t proto = 0;
-  std::uint8_t one_way = 0;
-  /// Five 64-bit compares (the key is 40 bytes without padding) instead of a memcmp call.
-  friend bool operator==(const Key& x, const Key& y) noexcept {
-    std::array<std::uint64_t, 5> u{};
-    std::array<std::uint64_t, 5> v{};
-    std::memcpy(u.data(), &x, sizeof x);
-    std::memcpy(v.data(), &y, sizeof y);
-    return ((u[0] ^ v[0]) | (u[1] ^ v[1]) | (u[2] ^ v[2]) | (u[3] ^ v[3]) | (u[4] ^ v[4])) == 0;
-  }
-};
-static_assert(sizeof(Key) == 40, "Key must have no padding: operator== compares its bytes");
+using Key = FlowKey;
+/// Five 64-bit compares (the key is 40 bytes without padding) instead of a memcmp call.
+bool same_key(const Key& x, const Key& y) noexcept {
+  std::array<std::uint64_t, 5> u{};
+  std::array<std::uint64_t, 5> v{};
+  std::memcpy(u.data(), &x, sizeof x);
+  std::memcpy(v.data(), &y, sizeof y);
+  return ((u[0] ^ v[0]) | (u[1] ^ v[1]) | (u[2] ^ v[2]) | (u[3] ^ v[3]) | (u[4] ^ v[4])) == 0;
+}
+static_assert(sizeof(Key) == 40, "FlowKey must have no padding: same_key() compares its bytes");
 
 std::uint64_t mix64(std::uint64_t x) noexcept {  // splitmix64 finaliser
   x ^= x >> 30U;
@@ -598,7 +589,7 @@ struct ConnTracker::Impl {
       if (s == 0) return kNone;
       if (static_cast<std::uint32_t>(s >> 32U) == tag) {
         const auto idx = static_cast<std::uint32_t>(s & 0xFFFFFFFFULL) - 1U;
-        if (at(idx).key == k) return idx;
+        if (same_key(at(idx).key, k)) return idx;
       }
     }
   }
@@ -1612,28 +1603,28 @@ struct ConnTracker::Impl {
     return update_keyed(p, k, hash_key(k, seed), src_is_a);
   }
 
+  /// A packet's key and hash (pure: reads only the seed, fixed at construction).
+  void prepare(const PacketSummary& p, PreparedPacket& r) const noexcept {
+    r.ok = trackable(p);
+    if (!r.ok) return;
+    r.key = make_key(p, r.src_is_a);
+    r.hash = hash_key(r.key, seed);
+  }
+
   /// Batched update for callers that need no per-packet label: group prefetching. The keys of the whole
-  /// batch are hashed first and their home slots prefetched, then the connections those slots name,
-  /// then the packets are applied in order exactly as update() would. The prefetches are hints only (a
-  /// slot may change while earlier packets of the batch are applied), so the result is the same as n
-  /// update() calls; the memory latency of the table is paid once per batch instead of once per packet.
-  void update_batch(const PacketSummary* p, std::size_t n) {
-    constexpr std::size_t kMax = ConnTracker::kBatch;
-    std::array<Key, kMax> keys;
-    std::array<std::uint64_t, kMax> hashes{};
-    std::array<bool, kMax> src_is_a{};
-    std::array<bool, kMax> ok{};
-    n = std::min(n, kMax);
+  /// batch are hashed first (by the caller: prepare()) and their home slots prefetched, then the
+  /// connections those slots name, then the packets are applied in order exactly as update() would. The
+  /// prefetches are hints only (a slot may change while earlier packets of the batch are applied), so the
+  /// result is the same as n update() calls; the memory latency of the table is paid once per batch
+  /// instead of once per packet.
+  void update_prepared(const PacketSummary* p, const PreparedPacket* r, std::size_t n) {
+    n = std::min(n, ConnTracker::kBatch);
     for (std::size_t i = 0; i < n; ++i) {
-      ok[i] = trackable(p[i]);
-      if (!ok[i]) continue;
-      keys[i] = make_key(p[i], src_is_a[i]);
-      hashes[i] = hash_key(keys[i], seed);
-      __builtin_prefetch(&slots[(hashes[i] >> 32U) & mask]);
+      if (r[i].ok) __builtin_prefetch(&slots[(r[i].hash >> 32U) & mask]);
     }
     for (std::size_t i = 0; i < n; ++i) {
-      if (!ok[i]) continue;
-      const std::uint64_t slot = slots[(hashes[i] >> 32U) & mask];
+      if (!r[i].ok) continue;
+      const std::uint64_t slot = slots[(r[i].hash >> 32U) & mask];
       const auto idx = static_cast<std::uint32_t>(slot & 0xFFFFFFFFULL);
       if (idx == 0 || idx > capacity) continue;
       const auto* bytes = reinterpret_cast<const char*>(&at(idx - 1U));
@@ -1641,8 +1632,14 @@ struct ConnTracker::Impl {
     }
     for (std::size_t i = 0; i < n; ++i) {
       expire(p[i].ts_ns);
-      if (ok[i]) (void)update_keyed<false>(p[i], keys[i], hashes[i], src_is_a[i]);
+      if (r[i].ok) (void)update_keyed<false>(p[i], r[i].key, r[i].hash, r[i].src_is_a);
     }
+  }
+  void update_batch(const PacketSummary* p, std::size_t n) {
+    std::array<PreparedPacket, ConnTracker::kBatch> r;
+    n = std::min(n, ConnTracker::kBatch);
+    for (std::size_t i = 0; i < n; ++i) prepare(p[i], r[i]);
+    update_prepared(p, r.data(), n);
   }
 
   /// kUid = false (the batch path, whose labels nobody reads) skips formatting the uid for every packet.
@@ -1697,6 +1694,16 @@ PacketLabel ConnTracker::update(const PacketSummary& pkt) { return impl_->update
 void ConnTracker::update_batch(std::span<const PacketSummary> pkts) {
   for (std::size_t i = 0; i < pkts.size(); i += kBatch) {
     impl_->update_batch(pkts.data() + i, std::min(kBatch, pkts.size() - i));
+  }
+}
+void ConnTracker::prepare(std::span<const PacketSummary> pkts, std::span<PreparedPacket> out) const noexcept {
+  const std::size_t n = std::min(pkts.size(), out.size());
+  for (std::size_t i = 0; i < n; ++i) impl_->prepare(pkts[i], out[i]);
+}
+void ConnTracker::update_batch(std::span<const PacketSummary> pkts, std::span<const PreparedPacket> prepared) {
+  const std::size_t n = std::min(pkts.size(), prepared.size());
+  for (std::size_t i = 0; i < n; i += kBatch) {
+    impl_->update_prepared(pkts.data() + i, prepared.data() + i, std::min(kBatch, n - i));
   }
 }
 void ConnTracker::flush(const char* reason) { impl_->flush(reason); }

@@ -10,7 +10,7 @@
 namespace synscope::test {
 
 std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignore_bad_checksums,
-                                             std::size_t batch, std::uint64_t hash_seed) {
+                                             std::size_t batch, std::uint64_t hash_seed, bool prepared) {
   std::vector<track::ConnRecord> recs;
   track::TrackerOptions opts;
   opts.hash_seed = hash_seed;
@@ -20,6 +20,16 @@ std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignor
   capture::RawFrame raw;
   decode::DecodedFrame frame;
   std::vector<track::PacketSummary> pending;
+  std::vector<track::PreparedPacket> keys;
+  auto feed = [&] {
+    if (!prepared) {
+      tracker.update_batch(pending);
+      return;
+    }
+    keys.resize(pending.size());
+    tracker.prepare(pending, keys);
+    tracker.update_batch(pending, keys);
+  };
   std::size_t run = 1;
   while (src.next(raw)) {
     frame = decode::DecodedFrame{};
@@ -30,12 +40,12 @@ std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignor
     }
     pending.push_back(track::from_frame(frame, raw.ts_ns));
     if (pending.size() == run) {
-      tracker.update_batch(pending);
+      feed();
       pending.clear();
       run = run % batch + 1;
     }
   }
-  tracker.update_batch(pending);
+  feed();
   tracker.flush();
   return recs;
 }

@@ -1,6 +1,7 @@
 #pragma once
 /// ConnTracker: Zeek-compatible connection state machine. No I/O; records go to a sink callback.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,27 @@ struct TrackerOptions {
 
 using RecordSink = std::function<void(const ConnRecord&)>;
 
+/// A flow's canonical 5-tuple: the two endpoints in sorted order, so both directions give the same key.
+/// 40 bytes without padding.
+struct FlowKey {
+  std::array<std::uint8_t, 16> a{};
+  std::array<std::uint8_t, 16> b{};
+  std::uint16_t pa = 0;
+  std::uint16_t pb = 0;
+  std::uint8_t va = 0;
+  std::uint8_t vb = 0;
+  std::uint8_t proto = 0;
+  std::uint8_t one_way = 0;  ///< ICMP without a counterpart type: keyed by direction
+};
+
+/// What ConnTracker::prepare() works out for a packet ahead of update_batch(): its key and table hash.
+struct PreparedPacket {
+  FlowKey key;
+  std::uint64_t hash = 0;
+  bool ok = false;        ///< the tracker takes the packet (TCP/UDP/ICMP, not a later fragment, …)
+  bool src_is_a = true;   ///< the packet's source is the key's side a
+};
+
 class ConnTracker {
  public:
   ConnTracker(TrackerOptions opts, RecordSink sink);
@@ -41,6 +63,12 @@ class ConnTracker {
   /// Feeds packets (in timestamp order) whose labels are not needed: the same result as update() on
   /// each, with the table's memory latency overlapped across up to kBatch packets (group prefetching).
   void update_batch(std::span<const PacketSummary> pkts);
+  /// Works out the keys of `pkts` for update_batch(pkts, out). Reads only what is fixed when the tracker is
+  /// constructed, so another thread may call it while this one runs update_batch() (the read pipeline's
+  /// decoding thread does, taking that work off the tracking thread). Writes min(sizes) entries.
+  void prepare(std::span<const PacketSummary> pkts, std::span<PreparedPacket> out) const noexcept;
+  /// update_batch() with the keys already worked out by prepare() (min(sizes) packets).
+  void update_batch(std::span<const PacketSummary> pkts, std::span<const PreparedPacket> prepared);
   static constexpr std::size_t kBatch = 16;
   /// Reports every remaining connection (end of input / stop), in start order.
   void flush(const char* reason = "end-of-input");
