@@ -197,18 +197,10 @@ void TextSink::packet_header() {
   out_.put('\n');
 }
 
-void TextSink::packet(const PacketEvent& ev) {
-  if (!opts_.packets) return;
-  if (!packet_header_done_) packet_header();
-  Writer& w = out_;
-  const DecodedFrame& f = ev.frame;
-  const track::PacketLabel* label = ev.label;
-
-  // Frame number and time of day (local time like tcpdump; the "H:M:S." part is cached per second).
-  w.put_u64_right(ev.raw.frame_no, 5);
-  w.put("  ");
-  const std::int64_t sec = ev.raw.ts_ns >= 0 ? ev.raw.ts_ns / 1'000'000'000 : (ev.raw.ts_ns + 1) / 1'000'000'000 - 1;
-  const std::int64_t frac = ev.raw.ts_ns - sec * 1'000'000'000;
+void TextSink::put_time_of_day(std::int64_t ts_ns) {
+  // Local time like tcpdump; the "H:M:S." part is cached per second.
+  const std::int64_t sec = ts_ns >= 0 ? ts_ns / 1'000'000'000 : (ts_ns + 1) / 1'000'000'000 - 1;
+  const std::int64_t frac = ts_ns - sec * 1'000'000'000;
   if (sec != cached_second_ || cached_hms_len_ == 0) {
     cached_second_ = sec;
     const auto t = static_cast<std::time_t>(sec);
@@ -222,12 +214,25 @@ void TextSink::packet(const PacketEvent& ev) {
     cached_hms_[n++] = '.';
     cached_hms_len_ = n;
   }
-  w.put(std::string_view(cached_hms_, cached_hms_len_));
+  out_.put(std::string_view(cached_hms_, cached_hms_len_));
   if (opts_.nano) {
-    w.put_digits(static_cast<std::uint64_t>(frac), 9);
+    out_.put_digits(static_cast<std::uint64_t>(frac), 9);
   } else {
-    w.put_digits(static_cast<std::uint64_t>(frac / 1000), 6);
+    out_.put_digits(static_cast<std::uint64_t>(frac / 1000), 6);
   }
+}
+
+void TextSink::packet(const PacketEvent& ev) {
+  if (!opts_.packets) return;
+  if (!packet_header_done_) packet_header();
+  Writer& w = out_;
+  const DecodedFrame& f = ev.frame;
+  const track::PacketLabel* label = ev.label;
+
+  // Frame number and time of day.
+  w.put_u64_right(ev.raw.frame_no, 5);
+  w.put("  ");
+  put_time_of_day(ev.raw.ts_ns);
   w.put("  ");
 
   if (!f.has_ip()) {
@@ -538,6 +543,53 @@ void TextSink::table_row(const Row& r) {
   w.put('\n');
 }
 
+void TextSink::conn_line(const Row& r, std::int64_t last_ns, std::string_view end_reason) {
+  // Between packet lines (live capture), so self-describing instead of a table row under a header that
+  // has long scrolled away: " conn  TIME  orig > resp  proto state history  handshake …  bytes …  teardown".
+  Writer& w = out_;
+  color(kBold);
+  w.put(" conn");
+  color_reset();
+  w.put("  ");
+  put_time_of_day(last_ns);
+  w.put("  ");
+  put_endpoint(w, r.orig_h, r.orig_p, 0);
+  w.put(" > ");
+  put_endpoint(w, r.resp_h, r.resp_p, 0);
+  w.put(r.proto == 6 ? "  tcp " : r.proto == 17 ? "  udp " : "  icmp ");
+  w.put(r.state);
+  w.put(' ');
+  w.put(r.history.empty() ? std::string_view("-") : std::string_view(r.history));
+  char d[kMaxDurationText];
+  if (r.rtt_ns >= 0) {
+    w.put("  handshake ");
+    w.put(std::string_view(d, format_duration(r.rtt_ns, opts_.ascii, d)));
+    w.put(" (syn>synack ");
+    w.put(std::string_view(d, format_duration(r.synack_ns, opts_.ascii, d)));
+    w.put(", synack>ack ");
+    w.put(std::string_view(d, format_duration(r.ack_ns, opts_.ascii, d)));
+    w.put(")");
+  } else if (r.synack_ns >= 0) {
+    w.put("  syn>synack ");
+    w.put(std::string_view(d, format_duration(r.synack_ns, opts_.ascii, d)));
+  }
+  w.put("  bytes ");
+  w.put_u64(r.orig_bytes);
+  w.put(" > / ");
+  w.put_u64(r.resp_bytes);
+  w.put(" <");
+  if (!r.teardown.empty()) {
+    w.put("  ");
+    w.put(r.teardown);
+  }
+  if (!end_reason.empty() && end_reason != "closed") {
+    w.put(" (");
+    w.put(end_reason);
+    w.put(')');
+  }
+  w.put('\n');
+}
+
 void TextSink::conn(const track::ConnRecord& r) {
   ++conns_;
   ++states_[r.conn_state];
@@ -564,6 +616,10 @@ void TextSink::conn(const track::ConnRecord& r) {
   Row row{r.ts_ns,        r.orig_h,     ports ? r.orig_p : -1, r.resp_h,           ports ? r.resp_p : -1,
           r.conn_state,   r.history,    r.teardown,            r.handshake_rtt_ns, r.synack_delay_ns,
           r.ack_delay_ns, r.orig_bytes, r.resp_bytes,          r.proto};
+  if (opts_.stream_conns && opts_.packets) {
+    conn_line(row, r.last_ns, r.end_reason);
+    return;
+  }
   if (opts_.stream_conns) {
     if (!table_header_done_) table_header();
     table_row(row);

@@ -47,6 +47,12 @@ wait_for_port srv tcp 7003 || fail "server did not start"
 ip netns exec "$(ns_name srv)" "$SYNSCOPE" live -i eth0 --json -w "$TMP/live.pcap" -f "tcp" >"$TMP/live.json" 2>"$TMP/live.err" &
 live_pid=$!
 wait_for_line "$TMP/live.err" "listening on eth0" 5 || { cat "$TMP/live.err"; fail "synscope live did not start"; }
+# The same traffic in text mode, with short close/reset delays so that connections end while packets
+# still flow: each is one self-describing "conn" line between the packet lines.
+ip netns exec "$(ns_name srv)" "$SYNSCOPE" live -i eth0 -f "tcp" --utc --close-timeout 0.1 --reset-timeout 0.1 \
+  >"$TMP/live.txt" 2>"$TMP/live-txt.err" &
+live_txt_pid=$!
+wait_for_line "$TMP/live-txt.err" "listening on eth0" 5 || { cat "$TMP/live-txt.err"; fail "synscope live (text) did not start"; }
 
 cat >"$TMP/client.py" <<'PY'
 import socket, sys, time
@@ -68,6 +74,8 @@ except ConnectionResetError:
 # A connection left open when the capture stops: it must be reported as open (S1).
 keep = socket.create_connection(("192.0.2.2", 7004), timeout=2)
 keep.sendall(b"x")
+time.sleep(2.5)  # the connections above end (close/reset delays) before the next packets
+talk(socket.AF_INET, "192.0.2.2", 7001)
 print("ready", flush=True)
 time.sleep(30)
 PY
@@ -75,9 +83,11 @@ ns_exec cli python3 "$TMP/client.py" >"$TMP/client.out" &
 client_pid=$!
 wait_for_line "$TMP/client.out" ready 10 || fail "client did not finish its connections"
 sleep 0.3
-kill -INT "$live_pid"
+kill -INT "$live_pid" "$live_txt_pid"
 wait "$live_pid"
 rc=$?
+wait "$live_txt_pid"
+rc_txt=$?
 kill "$client_pid" 2>/dev/null
 
 check "exit code 0 after SIGINT (got $rc)" "[[ $rc -eq 0 ]]"
@@ -104,6 +114,17 @@ check "-w file re-read by tcpdump: $ntcpdump == $npk" "[[ $ntcpdump -eq $npk ]]"
 # Same records from the file as live (by state).
 check "file gives the same states" "[[ \"$("$SYNSCOPE" read --json "$TMP/live.pcap" | grep -o '\"conn_state\":\"[A-Z0-9]*\"' | sort | tr '\n' ' ')\" == \"$(conns | grep -o '\"conn_state\":\"[A-Z0-9]*\"' | sort | tr '\n' ' ')\" ]]"
 
+# Text mode: connections ended mid-capture are "conn" lines among the packet lines, no table header.
+check "text mode exit 0 (got $rc_txt)" "[[ $rc_txt -eq 0 ]]"
+check "text: no connection table header" "! grep -q '^ orig ' '$TMP/live.txt'"
+check "text: conn line for the IPv4 handshake" "grep -Eq '^ conn  [0-9:.]+  192\.0\.2\.1:[0-9]+ > 192\.0\.2\.2:7001  tcp SF [A-Za-z^]+  handshake [0-9.]+ (µs|ms|s|ns) \\(syn>synack ' '$TMP/live.txt'"
+check "text: conn line for the refused one" "grep -Eq '^ conn  .* > 192\.0\.2\.2:7002  tcp REJ .*rejected' '$TMP/live.txt'"
+check "text: conn line for the open one at stop" "grep -Eq '^ conn  .* > 192\.0\.2\.2:7004  tcp S1 .*open \\(end-of-input\\)' '$TMP/live.txt'"
+first_conn=$(grep -n '^ conn ' "$TMP/live.txt" | head -1 | cut -d: -f1)
+last_packet=$(grep -nE '^ +[0-9]+  [0-9]' "$TMP/live.txt" | tail -1 | cut -d: -f1)
+check "text: a connection reported before the last packet line ($first_conn < $last_packet)" \
+  "[[ -n '$first_conn' && -n '$last_packet' && $first_conn -lt $last_packet ]]"
+
 # -c and --duration end normally (exit 0), and a bad interface is one clear line with exit 2.
 ns_exec srv "$SYNSCOPE" live -i eth0 --duration 0.5 --conns-only >/dev/null 2>"$TMP/d.err"
 check "--duration exit 0" "[[ $? -eq 0 ]]"
@@ -120,7 +141,7 @@ if command -v setpriv >/dev/null; then
 fi
 
 if ((failures > 0)); then
-  echo "--- live.err"; cat "$TMP/live.err"; echo "--- conns"; conns
+  echo "--- live.err"; cat "$TMP/live.err"; echo "--- conns"; conns; echo "--- live.txt"; cat "$TMP/live.txt"
   echo "$failures failures"; exit 1
 fi
 echo "live handshakes: all checks passed ($npk packets)"

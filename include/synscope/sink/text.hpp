@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "synscope/sink/quantiles.hpp"
@@ -15,7 +16,10 @@ namespace synscope::sink {
 struct TextOptions {
   bool packets = true;        ///< per-packet lines
   bool conns = true;          ///< connection table (+ summary) at the end
-  bool stream_conns = false;  ///< print table rows as connections end (--conns-only), not at the end
+  /// Report connections as they end instead of in a table at the end: table rows under one header when
+  /// no packets are printed (--conns-only), else one self-describing "conn" line each between the packet
+  /// lines (live capture).
+  bool stream_conns = false;
   bool color = false;
   bool explain = false;       ///< narrate each handshake/teardown step for a learner
   bool nano = false;          ///< nanosecond timestamps
@@ -49,6 +53,8 @@ class TextSink final : public Sink {
   void end_line(const decode::DecodedFrame& f);
   void table_header();
   void table_row(const Row& row);
+  void conn_line(const Row& row, std::int64_t last_ns, std::string_view end_reason);
+  void put_time_of_day(std::int64_t ts_ns);
   void explain(const PacketEvent& ev);
   void color(const char* code);
   void color_reset();
