@@ -2,9 +2,12 @@
 
 #include "synscope/sink/pipeline.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <random>
 #include <span>
 #include <thread>
 
@@ -12,73 +15,188 @@
 
 namespace synscope::sink {
 
-/// A ring of kBlocks blocks between the decoding thread (the producer, which fills blocks[tail]) and the
-/// tracking thread (the consumer, which works through blocks[head]). The `filled` blocks from head on
-/// belong to the consumer, the one at tail to the producer; they never overlap because the producer waits
-/// while all kBlocks are filled. One lock per block of kBlock packets, not per packet. The producer also
-/// works out each block's flow keys and hashes (ConnTracker::prepare) before handing it over: the
-/// tracking thread is the slower stage.
+/// A ring of kBlocks blocks between the decoding thread (the producer, which fills the block at
+/// `published`) and the tracking threads (one per shard; each works through every block in order). The
+/// producer also works out each block's flow keys and hashes (ConnTracker::prepare) before handing it
+/// over: tracking is the slower stage. A block is free again when every shard is done with it; the last
+/// shard to finish it (an atomic count) first reports the block's connection records, merged from the
+/// shards into the order one tracker would have reported them (by EmitPosition). So records reach the
+/// sinks block by block, in order, from one thread at a time. One lock per block, not per packet.
 struct Pipeline::Handoff {
   static constexpr std::size_t kBlock = 1024;
-  static constexpr std::size_t kBlocks = 16;
-  std::array<std::vector<track::PacketSummary>, kBlocks> blocks;
-  std::array<std::vector<track::PreparedPacket>, kBlocks> keys;  // keys[i] goes with blocks[i]
+  static constexpr std::size_t kBlocks = 8;
+  struct Tagged {  // a record of a sharded tracker, with where it was triggered
+    track::EmitPosition pos;
+    track::ConnRecord rec;
+  };
+  struct Slot {
+    std::vector<track::PacketSummary> pkts;
+    std::vector<track::PreparedPacket> keys;
+    std::atomic<unsigned> pending{0};       // shards not yet done with this block
+    std::vector<std::vector<Tagged>> recs;  // per shard (sharded mode)
+  };
+  struct Shard {
+    std::unique_ptr<track::ConnTracker> tracker;  // shard 0's is the Pipeline's tracker_ (not owned here)
+    track::ConnTracker* t = nullptr;
+    std::vector<Tagged>* out = nullptr;  // where this shard's callback puts records (its own thread only)
+    std::thread worker;
+  };
+  std::array<Slot, kBlocks> slots;
+  std::vector<Shard> shards;
+  std::vector<Sink*> sinks;
   std::mutex m;
-  std::condition_variable cv_filled;  // the consumer waits here for work
+  std::condition_variable cv_filled;  // the shards wait here for work
   std::condition_variable cv_freed;   // the producer waits here for a free block
-  std::size_t head = 0;
-  std::size_t tail = 0;
-  std::size_t filled = 0;
-  bool done = false;      // the producer has handed over its last block
-  bool failed = false;    // the consumer stopped with `error`
+  std::uint64_t published = 0;        // blocks handed over
+  std::uint64_t freed = 0;            // blocks every shard is done with
+  bool done = false;    // the producer has handed over its last block
+  bool failed = false;  // a shard stopped with `error`
   std::exception_ptr error;
-  std::thread worker;
 
-  Handoff() {
-    for (auto& b : blocks) b.reserve(kBlock);
-    for (auto& k : keys) k.resize(kBlock);
+  explicit Handoff(std::size_t n_shards) : shards(n_shards) {
+    for (auto& sl : slots) {
+      sl.pkts.reserve(kBlock);
+      sl.keys.resize(kBlock);
+      if (n_shards > 1) sl.recs.resize(n_shards);
+    }
   }
-  std::vector<track::PacketSummary>& current() { return blocks[tail]; }
-  std::vector<track::PreparedPacket>& current_keys() { return keys[tail]; }
+  [[nodiscard]] bool sharded() const noexcept { return shards.size() > 1; }
+  Slot& current() { return slots[published % kBlocks]; }
 
-  /// Tells the consumer that nothing more comes, after handing over blocks[tail] if `hand_over_current`
-  /// and it holds packets, and waits for the consumer to finish.
+  /// Hands the current block over; waits for a free one. False when a shard failed.
+  bool push() {
+    std::unique_lock<std::mutex> lock(m);
+    current().pending.store(static_cast<unsigned>(shards.size()), std::memory_order_relaxed);
+    ++published;
+    cv_filled.notify_all();
+    cv_freed.wait(lock, [this] { return published - freed < kBlocks || failed; });
+    return !failed;
+  }
+
+  /// Tells the shards that nothing more comes, after handing over the current block if
+  /// `hand_over_current` and it holds packets, and waits for them to finish.
   void close_and_join(bool hand_over_current) {
     {
       const std::lock_guard<std::mutex> lock(m);
-      if (hand_over_current && !blocks[tail].empty() && !failed) {
-        ++filled;
-        tail = (tail + 1) % kBlocks;
+      if (hand_over_current && !current().pkts.empty() && !failed) {
+        current().pending.store(static_cast<unsigned>(shards.size()), std::memory_order_relaxed);
+        ++published;
       }
       done = true;
     }
-    cv_filled.notify_one();
-    if (worker.joinable()) worker.join();
+    cv_filled.notify_all();
+    for (Shard& sh : shards) {
+      if (sh.worker.joinable()) sh.worker.join();
+    }
   }
 
-  /// Hands blocks[tail] over; waits for a free block. False when the consumer failed.
-  bool push() {
-    std::unique_lock<std::mutex> lock(m);
-    ++filled;
-    tail = (tail + 1) % kBlocks;
-    cv_filled.notify_one();
-    cv_freed.wait(lock, [this] { return filled < kBlocks || failed; });
-    return !failed;
+  void fail(std::exception_ptr e) {
+    {
+      const std::lock_guard<std::mutex> lock(m);
+      if (!failed) error = std::move(e);
+      failed = true;
+    }
+    cv_freed.notify_all();
+    cv_filled.notify_all();
+  }
+
+  /// The records of sharded trackers in the order one tracker reports them: by triggering packet; before
+  /// it, the timers in (deadline, id) order; then the packet's own (all from the packet's shard, in the
+  /// order that shard reported them: the sort is stable over the shards' lists in shard order).
+  static void report_merged(std::vector<std::vector<Tagged>>& lists, const std::vector<Sink*>& sinks,
+                            bool flushed) {
+    std::vector<const Tagged*> all;
+    for (const auto& l : lists) {
+      for (const Tagged& t : l) all.push_back(&t);
+    }
+    if (all.empty()) return;
+    std::stable_sort(all.begin(), all.end(), [flushed](const Tagged* x, const Tagged* y) {
+      if (flushed) {  // flush(): start order, as ConnTracker::flush
+        if (x->rec.ts_ns != y->rec.ts_ns) return x->rec.ts_ns < y->rec.ts_ns;
+        return x->pos.id < y->pos.id;
+      }
+      if (x->pos.packet != y->pos.packet) return x->pos.packet < y->pos.packet;
+      if (x->pos.phase != y->pos.phase) return x->pos.phase < y->pos.phase;
+      if (x->pos.phase != 0) return false;
+      if (x->pos.deadline != y->pos.deadline) return x->pos.deadline < y->pos.deadline;
+      return x->pos.id < y->pos.id;
+    });
+    for (const Tagged* t : all) {
+      for (Sink* s : sinks) s->conn(t->rec);
+    }
+    for (auto& l : lists) l.clear();
+  }
+
+  void shard_loop(std::size_t k) {
+    Shard& sh = shards[k];
+    std::uint64_t cursor = 0;
+    try {
+      for (;;) {
+        Slot* slot = nullptr;
+        {
+          std::unique_lock<std::mutex> lock(m);
+          cv_filled.wait(lock, [&] { return published > cursor || done || failed; });
+          if (failed || published == cursor) return;  // failed, or done and nothing left
+          slot = &slots[cursor % kBlocks];
+        }
+        if (sharded()) sh.out = &slot->recs[k];
+        sh.t->update_batch(slot->pkts, slot->keys);  // split into prefetch groups inside
+        if (slot->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          if (sharded()) report_merged(slot->recs, sinks, false);
+          slot->pkts.clear();
+          {
+            const std::lock_guard<std::mutex> lock(m);
+            ++freed;
+          }
+          cv_freed.notify_one();
+        }
+        ++cursor;
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
   }
 };
 
 Pipeline::Pipeline(PipelineOptions opts, std::vector<Sink*> sinks) : opts_(opts), sinks_(std::move(sinks)) {
+  const bool threads = opts_.jobs >= 2 && opts_.track && !opts_.packet_events;
+  constexpr unsigned kMaxShards = 64;  // each shard walks every block: beyond the cores it only costs
+  const std::size_t n_shards = threads ? std::min(opts_.jobs - 1U, kMaxShards) : 1U;
+  if (opts_.track && n_shards > 1) {
+    // Trackers of one stream share the hash secret (prepare() on any of them serves all) and split the
+    // connection cap.
+    if (opts_.tracker.hash_seed == 0) opts_.tracker.hash_seed = std::random_device{}() | 1U;
+    opts_.tracker.shards = static_cast<std::uint32_t>(n_shards);
+    opts_.tracker.max_conns = std::max<std::size_t>(1, (opts_.tracker.max_conns + n_shards - 1) / n_shards);
+  }
   if (opts_.track) {
     // The callback has its own copy of the sink list: with a tracking thread it runs there, and the
     // Pipeline object's cache lines are written by the decoding thread for every packet.
-    tracker_ = std::make_unique<track::ConnTracker>(opts_.tracker, [sinks = sinks_](const track::ConnRecord& rec) {
-      for (Sink* s : sinks) s->conn(rec);
+    if (n_shards == 1) {
+      tracker_ = std::make_unique<track::ConnTracker>(opts_.tracker, [sinks = sinks_](const track::ConnRecord& rec) {
+        for (Sink* s : sinks) s->conn(rec);
+      });
+    }
+  }
+  if (!threads) return;
+  handoff_ = std::make_unique<Handoff>(n_shards);
+  Handoff& h = *handoff_;
+  h.sinks = sinks_;
+  for (std::size_t k = 0; k < n_shards; ++k) {
+    Handoff::Shard& sh = h.shards[k];
+    if (n_shards == 1) {
+      sh.t = tracker_.get();
+      continue;
+    }
+    track::TrackerOptions to = opts_.tracker;
+    to.shard = static_cast<std::uint32_t>(k);
+    // Sharded: records are kept with their position and reported merged (Handoff::report_merged).
+    sh.tracker = std::make_unique<track::ConnTracker>(to, [&sh](const track::ConnRecord& rec) {
+      sh.out->push_back(Handoff::Tagged{sh.t->emit_position(), rec});
     });
+    sh.t = sh.tracker.get();
   }
-  if (opts_.jobs >= 2 && opts_.track && !opts_.packet_events) {
-    handoff_ = std::make_unique<Handoff>();
-    handoff_->worker = std::thread([this] { track_thread(); });
-  }
+  for (std::size_t k = 0; k < n_shards; ++k) h.shards[k].worker = std::thread([&h, k] { h.shard_loop(k); });
 }
 
 Pipeline::~Pipeline() {
@@ -87,47 +205,15 @@ Pipeline::~Pipeline() {
   if (handoff_) handoff_->close_and_join(false);
 }
 
-void Pipeline::track_thread() {
-  Handoff& h = *handoff_;
-  track::ConnTracker& tracker = *tracker_;  // read once: the Pipeline's own lines belong to the decoding thread
-  try {
-    for (;;) {
-      std::vector<track::PacketSummary>* block = nullptr;
-      const std::vector<track::PreparedPacket>* keys = nullptr;
-      {
-        std::unique_lock<std::mutex> lock(h.m);
-        h.cv_filled.wait(lock, [&h] { return h.filled > 0 || h.done; });
-        if (h.filled == 0) return;  // done and nothing left
-        block = &h.blocks[h.head];
-        keys = &h.keys[h.head];
-      }
-      tracker.update_batch(*block, *keys);  // split into prefetch groups inside
-      block->clear();
-      {
-        const std::lock_guard<std::mutex> lock(h.m);
-        h.head = (h.head + 1) % Handoff::kBlocks;
-        --h.filled;
-      }
-      h.cv_freed.notify_one();
-    }
-  } catch (...) {
-    {
-      const std::lock_guard<std::mutex> lock(h.m);
-      h.error = std::current_exception();
-      h.failed = true;
-    }
-    h.cv_freed.notify_one();
-  }
-}
-
-/// Hands over what is left, waits for the tracking thread to finish it and rethrows its error, if any.
-/// Afterwards the pipeline is single-threaded again (handoff_ is gone).
+/// Hands over what is left, waits for the tracking threads to finish it and rethrows their error, if any.
+/// Afterwards no thread runs (sharded trackers stay for finish()).
 void Pipeline::stop_thread() {
-  if (!handoff_) return;
-  tracker_->prepare(handoff_->current(), handoff_->current_keys());
-  handoff_->close_and_join(true);
-  const std::exception_ptr error = handoff_->error;
-  handoff_.reset();
+  if (!handoff_ || stopped_) return;
+  Handoff& h = *handoff_;
+  h.shards.front().t->prepare(h.current().pkts, h.current().keys);
+  h.close_and_join(true);
+  stopped_ = true;
+  const std::exception_ptr error = h.error;
   if (error) {
     for (Sink* s : sinks_) s->flush();  // the records reported before the failure are not lost
     std::rethrow_exception(error);
@@ -148,20 +234,21 @@ bool Pipeline::summarize(const capture::RawFrame& raw, track::PacketSummary& out
   const decode::Transport tr = frame_.transport;
   const bool trackable = tr == decode::Transport::kTcp || tr == decode::Transport::kUdp ||
                          tr == decode::Transport::kIcmp || tr == decode::Transport::kIcmp6;
-  if (!tracker_ || !trackable) return false;
+  if (!opts_.track || !trackable) return false;
   out = track::from_frame(frame_, raw.ts_ns);
   return true;
 }
 
 void Pipeline::process(const capture::RawFrame& raw) {
   if (handoff_) {
-    auto& block = handoff_->current();
+    Handoff& h = *handoff_;
+    auto& block = h.current().pkts;
     block.emplace_back();
     if (!summarize(raw, block.back())) {
       block.pop_back();
     } else if (block.size() == Handoff::kBlock) {
-      tracker_->prepare(block, handoff_->current_keys());
-      if (!handoff_->push()) stop_thread();  // rethrows the tracking thread's error
+      h.shards.front().t->prepare(block, h.current().keys);  // any shard's: they share the hash secret
+      if (!h.push()) stop_thread();  // rethrows the tracking thread's error
     }
     return;
   }
@@ -183,21 +270,30 @@ void Pipeline::process(const capture::RawFrame& raw) {
 }
 
 void Pipeline::drain() {
-  if (batched_ == 0) return;
+  if (batched_ == 0 || !tracker_) return;
   tracker_->update_batch(std::span<const track::PacketSummary>(batch_.data(), batched_));
   batched_ = 0;
 }
 
 void Pipeline::expire(std::int64_t now_ns) {
-  if (!tracker_) return;
-  stop_thread();
+  if (!tracker_ || handoff_) return;  // live capture only: never threaded
   drain();
   tracker_->expire(now_ns);
 }
 
 void Pipeline::finish(RunSummary summary) {
   stop_thread();
-  if (tracker_) {
+  if (handoff_ && handoff_->sharded()) {
+    // Every shard reports what it still holds; merged into start order as one tracker's flush().
+    Handoff& h = *handoff_;
+    std::vector<std::vector<Handoff::Tagged>> lists(h.shards.size());
+    for (std::size_t k = 0; k < h.shards.size(); ++k) {
+      h.shards[k].out = &lists[k];
+      h.shards[k].t->flush();
+      summary.evicted += h.shards[k].t->evicted();
+    }
+    Handoff::report_merged(lists, sinks_, true);
+  } else if (tracker_) {
     drain();
     tracker_->flush();
     summary.evicted = tracker_->evicted();

@@ -427,11 +427,14 @@ std::uint64_t endpoint_size(const Endpoint& e, const Endpoint& peer) noexcept {
 
 struct HeapEntry {
   std::int64_t deadline;
+  std::uint64_t id;  // the connection's: equal deadlines fire in id order, whatever the heap's history
   std::uint32_t idx;
   std::uint32_t gen;
 };
 struct HeapLater {
-  bool operator()(const HeapEntry& x, const HeapEntry& y) const noexcept { return x.deadline > y.deadline; }
+  bool operator()(const HeapEntry& x, const HeapEntry& y) const noexcept {
+    return x.deadline != y.deadline ? x.deadline > y.deadline : x.id > y.id;
+  }
 };
 
 /// Five base-62 digits of r (< 62^5), least significant first: 32-bit divisions only.
@@ -498,10 +501,13 @@ struct ConnTracker::Impl {
   std::size_t count = 0;
   std::vector<HeapEntry> heap;
   std::uint32_t clock_hand = 0;
-  std::uint64_t next_id = 1;
+  std::uint64_t ordinal = 0;  // of the packet being processed (1 = the first given to the tracker)
+  EmitPosition pos;           // where the record being reported was triggered (emit_position())
   std::uint64_t evicted_count = 0;
   ConnRecord rec;  // reused so that reporting does not allocate in steady state
   std::array<std::uint64_t, 4> seed{};  // hash_key()'s secret: random per tracker
+  std::uint32_t shard = 0;   // opts.shard / opts.shards, checked
+  std::uint32_t shards = 1;
 
   Impl(TrackerOptions o, RecordSink s) : opts(o), sink(std::move(s)) {
     std::uint64_t s0 = opts.hash_seed;
@@ -511,6 +517,8 @@ struct ConnTracker::Impl {
     }
     for (std::uint64_t& x : seed) x = s0 = mix64(s0 + 0x9e3779b97f4a7c15ULL);
     if (opts.max_conns == 0) opts.max_conns = 1;
+    shards = opts.shards == 0 ? 1 : opts.shards;
+    shard = opts.shard < shards ? opts.shard : 0;
     slots.assign(1024, 0);
     mask = slots.size() - 1;
   }
@@ -678,7 +686,7 @@ struct ConnTracker::Impl {
     if (d == 0) return;
     if (c.armed_at != 0 && c.armed_at <= d) return;  // an earlier entry will re-arm lazily
     c.armed_at = d;
-    heap.push_back({d, idx, c.gen});
+    heap.push_back({d, c.id, idx, c.gen});
     std::push_heap(heap.begin(), heap.end(), HeapLater{});
   }
   void add_expire_timer(Conn& c, std::int64_t t) noexcept {
@@ -784,6 +792,7 @@ struct ConnTracker::Impl {
       Conn& c = at(e.idx);
       if (!c.live || c.gen != e.gen || c.armed_at != e.deadline) continue;  // stale entry
       c.armed_at = 0;
+      pos.deadline = e.deadline;
       if (!run_timers(e.idx, now)) arm(e.idx);
     }
   }
@@ -843,6 +852,7 @@ struct ConnTracker::Impl {
 
   void finish(std::uint32_t idx, const char* reason) {
     Conn& c = at(idx);
+    pos.id = c.id;
     const Endpoint& o = c.orig();
     const Endpoint& r = c.resp();
     std::array<char, 20> uid{};
@@ -937,7 +947,7 @@ struct ConnTracker::Impl {
     c.key = k;
     c.hash = h;
     c.ep0_is_a = src_is_a;
-    c.id = next_id++;
+    c.id = ordinal;  // one connection per packet at most: unique, and the same however flows are sharded
     c.proto = p.proto;
     c.start_ns = c.last_ns = p.ts_ns;
     c.ep[0].port = p.sport;
@@ -1595,8 +1605,16 @@ struct ConnTracker::Impl {
     return opts.ignore_bad_checksums || !p.ip_checksum_bad;  // Zeek drops a bad IP checksum at the IP layer
   }
 
+  /// Counts the next packet and runs the timers due by its time (phase 0 of emit_position()).
+  void begin_packet(std::int64_t ts_ns) {
+    pos = EmitPosition{++ordinal, 0, 0, 0};
+    expire(ts_ns);
+    pos.phase = 1;
+    pos.deadline = 0;
+  }
+
   PacketLabel update(const PacketSummary& p) {
-    expire(p.ts_ns);
+    begin_packet(p.ts_ns);
     if (!trackable(p)) return PacketLabel{};
     bool src_is_a = true;
     const Key k = make_key(p, src_is_a);
@@ -1617,13 +1635,17 @@ struct ConnTracker::Impl {
   /// prefetches are hints only (a slot may change while earlier packets of the batch are applied), so the
   /// result is the same as n update() calls; the memory latency of the table is paid once per batch
   /// instead of once per packet.
+  /// Which of `shards` trackers owns a flow: from the low half of the hash (the table uses the upper).
+  [[nodiscard]] std::uint32_t shard_of(std::uint64_t hash) const noexcept {
+    return static_cast<std::uint32_t>((static_cast<std::uint64_t>(static_cast<std::uint32_t>(hash)) * shards) >> 32U);
+  }
   void update_prepared(const PacketSummary* p, const PreparedPacket* r, std::size_t n) {
     n = std::min(n, ConnTracker::kBatch);
     for (std::size_t i = 0; i < n; ++i) {
       if (r[i].ok) __builtin_prefetch(&slots[(r[i].hash >> 32U) & mask]);
     }
     for (std::size_t i = 0; i < n; ++i) {
-      if (!r[i].ok) continue;
+      if (!r[i].ok || (shards != 1 && shard_of(r[i].hash) != shard)) continue;
       const std::uint64_t slot = slots[(r[i].hash >> 32U) & mask];
       const auto idx = static_cast<std::uint32_t>(slot & 0xFFFFFFFFULL);
       if (idx == 0 || idx > capacity) continue;
@@ -1631,8 +1653,10 @@ struct ConnTracker::Impl {
       for (std::size_t off = 0; off < sizeof(Conn); off += 64) __builtin_prefetch(bytes + off);
     }
     for (std::size_t i = 0; i < n; ++i) {
-      expire(p[i].ts_ns);
-      if (r[i].ok) (void)update_keyed<false>(p[i], r[i].key, r[i].hash, r[i].src_is_a);
+      begin_packet(p[i].ts_ns);
+      if (r[i].ok && (shards == 1 || shard_of(r[i].hash) == shard)) {
+        (void)update_keyed<false>(p[i], r[i].key, r[i].hash, r[i].src_is_a);
+      }
     }
   }
   void update_batch(const PacketSummary* p, std::size_t n) {
@@ -1672,6 +1696,7 @@ struct ConnTracker::Impl {
   }
 
   void flush(const char* reason) {
+    pos = EmitPosition{ordinal, 2, 0, 0};
     std::vector<std::uint32_t> order;
     order.reserve(count);
     for (std::uint32_t i = 0; i < capacity; ++i) {
@@ -1709,6 +1734,7 @@ void ConnTracker::update_batch(std::span<const PacketSummary> pkts, std::span<co
 void ConnTracker::flush(const char* reason) { impl_->flush(reason); }
 void ConnTracker::expire(std::int64_t now_ns) { impl_->expire(now_ns); }
 std::size_t ConnTracker::active() const noexcept { return impl_->count; }
+const EmitPosition& ConnTracker::emit_position() const noexcept { return impl_->pos; }
 std::uint64_t ConnTracker::evicted() const noexcept { return impl_->evicted_count; }
 
 }  // namespace synscope::track

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# `read --jobs 2` (decoding and tracking on two threads) must print exactly what `--jobs 1` prints, with
-# the same messages and exit code: --conns-only and --zeek over every project capture, the shared ones
-# when present (fuzz crashers and malformed files included), a file cut at many offsets, several files
-# merged, a BPF filter, -c, and --max-conns small enough to evict in the middle of the stream. Also a
-# capture long enough to fill the ring of blocks between the threads many times.
+# `read --jobs N` (decoding on one thread, tracking on N-1 threads with the flows sharded between them)
+# must print exactly what `--jobs 1` prints, with the same messages and exit code: --conns-only and
+# --zeek over every project capture, the shared ones when present (fuzz crashers and malformed files
+# included), a file cut at many offsets, several files merged, a BPF filter, -c, and --max-conns small
+# enough to evict in the middle of the stream (one tracking thread: the cap is split between shards, so
+# with more the evicted connections differ; checked apart). Also a capture long enough to fill the ring
+# of blocks between the threads many times.
 source "$SRC/tests/cli/lib.sh"
 
-# same LABEL ARGS...: -j 1 vs -j 2 (JOBS="2 16": also 16, more threads than are used).
-JOBS=2
+# same LABEL ARGS...: -j 1 vs each of $JOBS.
+JOBS="2 3"
 same() {
   local label=$1
   shift
@@ -41,7 +43,7 @@ done
 same "merged files" --conns-only "$SRC/captures/rotated-1.pcap" "$SRC/captures/rotated-2.pcap"
 same "filter" --conns-only -f "tcp" "$SRC/captures/icmp.pcap" "$SRC/captures/handshake.pcap"
 same "-c 3" --conns-only -c 3 "$SRC/captures/icmp.pcap"
-same "--max-conns 1" --conns-only --max-conns 1 "$SRC/captures/icmp.pcap"
+JOBS=2 same "--max-conns 1" --conns-only --max-conns 1 "$SRC/captures/icmp.pcap"
 
 # A file cut at every 23rd byte: truncated records, the message and exit code 1 alike.
 src="$SRC/captures/icmp.pcap"
@@ -80,10 +82,17 @@ for c in range(40_000):
         out.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(p), len(p)) + p)
         t += 40
 PY
-JOBS="2 16"
+JOBS="2 3 5 16"
 same "200,000 packets" --conns-only "$TMP/many.pcap"
 same "200,000 packets --zeek" --zeek "$TMP/many.pcap"
-same "200,000 packets --max-conns 50" --conns-only --max-conns 50 "$TMP/many.pcap"
+JOBS=2 same "200,000 packets --max-conns 50" --conns-only --max-conns 50 "$TMP/many.pcap"
 lines=$("$SYNSCOPE" read -j 2 --zeek "$TMP/many.pcap" | grep -vc '^#')
 expect_eq "200,000 packets: one Zeek line per connection" "$lines" 40000
+# Sharded with a cap: every connection is still reported once, some of them evicted.
+"$SYNSCOPE" read -j 4 --json --conns-only --max-conns 48 "$TMP/many.pcap" >"$TMP/cap.json"
+expect_eq "-j 4 --max-conns 48: exit 0" "$?" 0
+expect_eq "-j 4 --max-conns 48: one record per connection" "$(grep -c '"type":"conn"' "$TMP/cap.json")" 40000
+evicted=$(grep -c '"end":"evicted"' "$TMP/cap.json")
+checks=$((checks + 1))
+((evicted > 0)) || fail "-j 4 --max-conns 48: no connection evicted"
 finish

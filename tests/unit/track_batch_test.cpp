@@ -179,7 +179,7 @@ std::vector<std::string> pipeline_lines(const std::string& path, unsigned jobs, 
 
 }  // namespace
 
-TEST_CASE("Pipeline with a tracking thread (jobs 2) reports what one thread does, in the same order") {
+TEST_CASE("Pipeline with tracking threads (jobs 2, 3) reports what one thread does, in the same order") {
   const std::vector<std::string> files = capture_files();
   REQUIRE(files.size() >= 10);
   std::size_t records = 0;
@@ -188,6 +188,8 @@ TEST_CASE("Pipeline with a tracking thread (jobs 2) reports what one thread does
       INFO(f << " max_conns=" << max_conns);
       const std::vector<std::string> one = pipeline_lines(f, 1, max_conns);
       CHECK(pipeline_lines(f, 2, max_conns) == one);
+      // Two shards: the same unless the cap evicts (it is split between the shards).
+      if (max_conns > 3) CHECK(pipeline_lines(f, 3, max_conns) == one);
       records += one.size();
     }
   }
@@ -254,14 +256,21 @@ std::vector<std::string> pipeline_lines(const std::vector<synscope::test::Frame>
 
 }  // namespace
 
-TEST_CASE("Pipeline with a tracking thread: 60,000 packets through the block ring, records in order") {
+TEST_CASE("Pipeline with tracking threads: 60,000 packets through the block ring, records in order") {
   const std::vector<synscope::test::Frame> frames = many_connections();
   for (const std::size_t max_conns : {std::size_t{1'000'000}, std::size_t{100}}) {
     INFO("max_conns=" << max_conns);
     const std::vector<std::string> one = pipeline_lines(frames, 1, max_conns);
     CHECK(one.size() == 15'000 + 1);  // every connection and the summary
     CHECK(pipeline_lines(frames, 2, max_conns) == one);
-    CHECK(pipeline_lines(frames, 8, max_conns) == one);  // more than 2: the same two threads
+    if (max_conns == 100) {
+      // Sharded, the cap is split: every connection is still reported once, with evictions.
+      const std::vector<std::string> sharded = pipeline_lines(frames, 4, max_conns);
+      CHECK(sharded.size() == one.size());
+      continue;
+    }
+    CHECK(pipeline_lines(frames, 3, max_conns) == one);  // two shards
+    CHECK(pipeline_lines(frames, 8, max_conns) == one);  // seven shards
   }
   // An error on the tracking thread (a sink throwing in the middle of the stream) reaches the caller as it
   // does with one thread; the records reported before it were flushed.
@@ -270,30 +279,34 @@ TEST_CASE("Pipeline with a tracking thread: 60,000 packets through the block rin
   REQUIRE(one.size() == 1000 + 1);
   CHECK(one[1000] == "error: sink failed on purpose");
   CHECK(pipeline_lines(frames, 2, 1'000'000, 1000) == one);
+  CHECK(pipeline_lines(frames, 3, 1'000'000, 1000) == one);
 }
 
-TEST_CASE("Pipeline with a tracking thread: an error there reaches the caller, earlier records stay") {
+TEST_CASE("Pipeline with tracking threads: an error there reaches the caller, earlier records stay") {
   const std::string f = std::string(SYNSCOPE_SOURCE_DIR) + "/captures/icmp.pcap";
   REQUIRE(fs::exists(f));
-  RecordingSink sink;
-  sink.throw_at = 2;
-  synscope::sink::PipelineOptions o;
-  o.packet_events = false;
-  o.jobs = 2;
-  o.tracker.max_conns = 1;  // every new flow evicts the last: records come out on the tracking thread
-  std::string error;
-  {
-    synscope::sink::Pipeline pipe(o, {&sink});
-    try {
-      synscope::capture::FileSource src({f}, {});
-      synscope::capture::RawFrame raw;
-      while (src.next(raw)) pipe.process(raw);
-      pipe.finish({});
-    } catch (const std::runtime_error& e) {
-      error = e.what();
-    }
-  }  // the destructor joins whatever is left: no hang, no std::terminate
-  CHECK(error == "sink failed on purpose");
-  CHECK(sink.lines.size() == 2);
-  CHECK(sink.flushes >= 1);
+  for (const unsigned jobs : {2U, 3U}) {
+    INFO("jobs=" << jobs);
+    RecordingSink sink;
+    sink.throw_at = 2;
+    synscope::sink::PipelineOptions o;
+    o.packet_events = false;
+    o.jobs = jobs;
+    o.tracker.max_conns = 1;  // every new flow evicts the last: records come out on a tracking thread
+    std::string error;
+    {
+      synscope::sink::Pipeline pipe(o, {&sink});
+      try {
+        synscope::capture::FileSource src({f}, {});
+        synscope::capture::RawFrame raw;
+        while (src.next(raw)) pipe.process(raw);
+        pipe.finish({});
+      } catch (const std::runtime_error& e) {
+        error = e.what();
+      }
+    }  // the destructor joins whatever is left: no hang, no std::terminate
+    CHECK(error == "sink failed on purpose");
+    CHECK(sink.lines.size() == 2);
+    CHECK(sink.flushes >= 1);
+  }
 }

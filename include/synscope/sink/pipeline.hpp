@@ -19,9 +19,11 @@ struct PipelineOptions {
   /// false: no sink prints packets (connection records and the summary only), so the tracker may take
   /// packets in batches (ConnTracker::update_batch) and the sinks' packet() is not called.
   bool packet_events = true;
-  /// 2 or more, with packet_events false and tracking on: decoding stays on the calling thread while the
-  /// tracker and the sinks run on a second thread, fed blocks of packet summaries (the same records in the
-  /// same order as with 1; sinks are called from that thread only). Other values or modes: one thread.
+  /// 2 or more, with packet_events false and tracking on: decoding stays on the calling thread while
+  /// jobs - 1 threads track (flows sharded by a symmetric hash of the 5-tuple; each thread a tracker of its
+  /// own, with --max-conns split between them), fed blocks of packet summaries. The same records in the
+  /// same order as with 1 (unless the connection cap evicts: which connection goes then depends on the
+  /// shard); sinks are called by one tracking thread at a time. Other values or modes: one thread.
   unsigned jobs = 1;
   decode::DecodeOptions decode;
   track::TrackerOptions tracker;
@@ -43,8 +45,8 @@ class Pipeline {
   /// Reports every remaining connection, then the summary; flushes every sink. Joins the tracking thread
   /// first, if there is one.
   void finish(RunSummary summary);
-  /// True while a second thread does the tracking (see PipelineOptions::jobs).
-  [[nodiscard]] bool threaded() const noexcept { return handoff_ != nullptr; }
+  /// True while other threads do the tracking (see PipelineOptions::jobs).
+  [[nodiscard]] bool threaded() const noexcept { return handoff_ != nullptr && !stopped_; }
   void flush();
 
   [[nodiscard]] const RunSummary& totals() const noexcept { return totals_; }
@@ -59,6 +61,7 @@ class Pipeline {
   std::size_t batched_ = 0;
   struct Handoff;  // blocks of summaries passed to the tracking thread
   std::unique_ptr<Handoff> handoff_;
+  bool stopped_ = false;  // the tracking threads have been joined (stop_thread())
   /// Decodes `raw`, counts it in totals_ and, if the tracker takes it, writes its summary to `out`.
   bool summarize(const capture::RawFrame& raw, track::PacketSummary& out);
   void drain();

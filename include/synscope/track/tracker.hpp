@@ -26,6 +26,21 @@ struct TrackerOptions {
   /// crafted capture cannot steer its flows into one probe chain. The table's layout never shows in the
   /// records (uids come from a fixed hash); tests and fuzzers fix it to replay a run exactly.
   std::uint64_t hash_seed = 0;
+  /// Sharding (read --jobs N): this tracker owns the flows whose table hash maps to `shard` of `shards`
+  /// (update_batch with prepared keys skips the others, but every packet still advances its clock and
+  /// its packet count, so timers fire and ids are given exactly as in a single tracker). Trackers that
+  /// share a stream must share hash_seed.
+  std::uint32_t shard = 0;
+  std::uint32_t shards = 1;
+};
+
+/// Where a record was triggered, for merging the records of sharded trackers into one tracker's order.
+/// Valid inside the RecordSink callback (ConnTracker::emit_position()).
+struct EmitPosition {
+  std::uint64_t packet = 0;  ///< ordinal of the packet being processed (1 = first given to the tracker)
+  std::uint8_t phase = 0;    ///< 0: a timer, run before that packet; 1: the packet itself; 2: flush()
+  std::int64_t deadline = 0; ///< phase 0: the timer's deadline (timers fire in (deadline, id) order)
+  std::uint64_t id = 0;      ///< the connection's id: the ordinal of the packet that created it
 };
 
 using RecordSink = std::function<void(const ConnRecord&)>;
@@ -75,6 +90,8 @@ class ConnTracker {
   /// Expires connections idle at `now_ns` (live capture calls this on a timer).
   void expire(std::int64_t now_ns);
 
+  /// Inside the RecordSink callback: where the record being reported was triggered.
+  [[nodiscard]] const EmitPosition& emit_position() const noexcept;
   [[nodiscard]] std::size_t active() const noexcept;
   [[nodiscard]] std::uint64_t evicted() const noexcept;
 
