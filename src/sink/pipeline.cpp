@@ -101,8 +101,9 @@ struct Pipeline::Handoff {
   }
 
   /// The records of sharded trackers in the order one tracker reports them: by triggering packet; before
-  /// it, the timers in (deadline, id) order; then the packet's own (all from the packet's shard, in the
-  /// order that shard reported them: the sort is stable over the shards' lists in shard order).
+  /// it, the timers in the timer heap's (deadline, low 32 bits of the id) order; then the packet's own
+  /// (all from the packet's shard, in the order that shard reported them: the sort is stable over the
+  /// shards' lists in shard order).
   static void report_merged(std::vector<std::vector<Tagged>>& lists, const std::vector<Sink*>& sinks,
                             bool flushed) {
     std::vector<const Tagged*> all;
@@ -119,7 +120,7 @@ struct Pipeline::Handoff {
       if (x->pos.phase != y->pos.phase) return x->pos.phase < y->pos.phase;
       if (x->pos.phase != 0) return false;
       if (x->pos.deadline != y->pos.deadline) return x->pos.deadline < y->pos.deadline;
-      return x->pos.id < y->pos.id;
+      return static_cast<std::uint32_t>(x->pos.id) < static_cast<std::uint32_t>(y->pos.id);  // as the timer heap
     });
     for (const Tagged* t : all) {
       for (Sink* s : sinks) s->conn(t->rec);

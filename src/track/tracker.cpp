@@ -325,7 +325,6 @@ struct Conn {
   // (fields ordered to leave no padding; the key and the flags a lookup reads come first)
   Key key;
   std::uint64_t hash = 0;  // hash_key() of the key; its upper half is the slot tag (and home slot)
-  std::uint32_t gen = 0;
   bool live = false;
   bool ep0_is_a = true;   // ep[0] (the first packet's sender) is the key's side a
   std::uint8_t proto = 0;
@@ -425,17 +424,20 @@ std::uint64_t endpoint_size(const Endpoint& e, const Endpoint& peer) noexcept {
   return size;
 }
 
+/// 16 bytes: the heap holds about one entry per open connection. `id` is the low half of the connection's
+/// id: equal deadlines fire in that order whatever the heap's history (EmitPosition merging uses the same
+/// key), and an entry whose connection is gone or was replaced in its slot no longer matches it.
 struct HeapEntry {
   std::int64_t deadline;
-  std::uint64_t id;  // the connection's: equal deadlines fire in id order, whatever the heap's history
   std::uint32_t idx;
-  std::uint32_t gen;
+  std::uint32_t id;
 };
 struct HeapLater {
   bool operator()(const HeapEntry& x, const HeapEntry& y) const noexcept {
     return x.deadline != y.deadline ? x.deadline > y.deadline : x.id > y.id;
   }
 };
+std::uint32_t heap_id(std::uint64_t id) noexcept { return static_cast<std::uint32_t>(id); }
 
 /// Five base-62 digits of r (< 62^5), least significant first: 32-bit divisions only.
 void base62_5(std::uint32_t r, char* out) noexcept {
@@ -669,12 +671,12 @@ struct ConnTracker::Impl {
     return best;
   }
   /// Drops stale heap entries (connections gone or re-armed) once they outnumber the live ones, so the
-  /// heap stays proportional to the open connections even under a SYN flood. Amortized O(1) per push.
+  /// heap stays within twice the open connections even under a SYN flood. Amortized O(1) per push.
   void compact_heap() {
-    if (heap.size() < 1024 || heap.size() < 4 * count) return;
+    if (heap.size() < 1024 || heap.size() < 2 * count) return;
     std::erase_if(heap, [this](const HeapEntry& e) {
       const Conn& c = at(e.idx);
-      return !c.live || c.gen != e.gen || c.armed_at != e.deadline;
+      return !c.live || heap_id(c.id) != e.id || c.armed_at != e.deadline;
     });
     std::make_heap(heap.begin(), heap.end(), HeapLater{});
   }
@@ -686,7 +688,7 @@ struct ConnTracker::Impl {
     if (d == 0) return;
     if (c.armed_at != 0 && c.armed_at <= d) return;  // an earlier entry will re-arm lazily
     c.armed_at = d;
-    heap.push_back({d, c.id, idx, c.gen});
+    heap.push_back({d, idx, heap_id(c.id)});
     std::push_heap(heap.begin(), heap.end(), HeapLater{});
   }
   void add_expire_timer(Conn& c, std::int64_t t) noexcept {
@@ -790,7 +792,7 @@ struct ConnTracker::Impl {
       const HeapEntry e = heap.back();
       heap.pop_back();
       Conn& c = at(e.idx);
-      if (!c.live || c.gen != e.gen || c.armed_at != e.deadline) continue;  // stale entry
+      if (!c.live || heap_id(c.id) != e.id || c.armed_at != e.deadline) continue;  // stale entry
       c.armed_at = 0;
       pos.deadline = e.deadline;
       if (!run_timers(e.idx, now)) arm(e.idx);
@@ -938,11 +940,9 @@ struct ConnTracker::Impl {
     }
     const std::uint32_t idx = new_index();
     Conn& c = at(idx);
-    const std::uint32_t gen = c.gen + 1;
     // Reset in place (value-initialisation constructs into the slot: no temporary, no copy).
     std::destroy_at(&c);
     std::construct_at(&c);
-    c.gen = gen;
     c.live = true;
     c.key = k;
     c.hash = h;

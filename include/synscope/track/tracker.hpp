@@ -39,7 +39,7 @@ struct TrackerOptions {
 struct EmitPosition {
   std::uint64_t packet = 0;  ///< ordinal of the packet being processed (1 = first given to the tracker)
   std::uint8_t phase = 0;    ///< 0: a timer, run before that packet; 1: the packet itself; 2: flush()
-  std::int64_t deadline = 0; ///< phase 0: the timer's deadline (timers fire in (deadline, id) order)
+  std::int64_t deadline = 0; ///< phase 0: the timer's deadline; timers fire in (deadline, uint32(id)) order
   std::uint64_t id = 0;      ///< the connection's id: the ordinal of the packet that created it
 };
 
