@@ -62,8 +62,8 @@ class Pipeline {
   struct Handoff;  // blocks of summaries passed to the tracking thread
   std::unique_ptr<Handoff> handoff_;
   bool stopped_ = false;  // the tracking threads have been joined (stop_thread())
-  /// Decodes `raw`, counts it in totals_ and, if the tracker takes it, writes its summary to `out`.
-  bool summarize(const capture::RawFrame& raw, track::PacketSummary& out);
+  /// Decodes `raw` into frame_ and counts it in totals_; true if the tracker takes it.
+  bool decode(const capture::RawFrame& raw);
   void drain();
   void track_thread();
   void stop_thread();
