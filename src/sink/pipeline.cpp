@@ -171,6 +171,8 @@ Pipeline::Pipeline(PipelineOptions opts, std::vector<Sink*> sinks) : opts_(opts)
     opts_.tracker.max_conns = std::max<std::size_t>(1, (opts_.tracker.max_conns + n_shards - 1) / n_shards);
   }
   if (opts_.track) {
+    opts_.tracker.label_uids =
+        std::any_of(sinks_.begin(), sinks_.end(), [](const Sink* s) { return s->wants_packet_uids(); });
     // The callback has its own copy of the sink list: with a tracking thread it runs there, and the
     // Pipeline object's cache lines are written by the decoding thread for every packet.
     if (n_shards == 1) {

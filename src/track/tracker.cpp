@@ -1700,7 +1700,7 @@ struct ConnTracker::Impl {
       default: process_icmp(c, s, p); break;
     }
     lbl.conn_id = c.id;
-    if constexpr (kUid) {
+    if (kUid && opts.label_uids) {
       std::array<char, 20> uid{};
       write_uid(uid, c);
       std::memcpy(lbl.uid, uid.data(), sizeof lbl.uid);

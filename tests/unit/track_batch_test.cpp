@@ -310,3 +310,50 @@ TEST_CASE("Pipeline with tracking threads: an error there reaches the caller, ea
     CHECK(sink.flushes >= 1);
   }
 }
+
+namespace {
+
+/// Notes the uid of every labelled packet; says whether it wants them.
+class UidSink final : public synscope::sink::Sink {
+ public:
+  explicit UidSink(bool wants) : wants_(wants) {}
+  std::vector<std::string> uids;
+  void packet(const synscope::sink::PacketEvent& ev) override {
+    if (ev.label != nullptr) uids.emplace_back(ev.label->uid);
+  }
+  void conn(const ConnRecord&) override {}
+  void finish(const synscope::sink::RunSummary&) override {}
+  void flush() override {}
+  [[nodiscard]] bool wants_packet_uids() const noexcept override { return wants_; }
+
+ private:
+  bool wants_;
+};
+
+std::vector<std::string> packet_uids(std::vector<UidSink*> sinks) {
+  synscope::sink::PipelineOptions o;
+  synscope::sink::Pipeline pipe(o, {sinks.begin(), sinks.end()});
+  synscope::capture::FileSource src({std::string(SYNSCOPE_SOURCE_DIR) + "/captures/handshake.pcap"}, {});
+  synscope::capture::RawFrame raw;
+  while (src.next(raw)) pipe.process(raw);
+  pipe.finish({});
+  return sinks.front()->uids;
+}
+
+}  // namespace
+
+TEST_CASE("Pipeline: packet labels carry uids only when a sink wants them") {
+  UidSink wants(true);
+  const std::vector<std::string> with = packet_uids({&wants});
+  REQUIRE(with.size() >= 3);
+  for (const std::string& u : with) CHECK((u.size() >= 2 && u[0] == 'C'));
+  UidSink text_like(false);
+  const std::vector<std::string> without = packet_uids({&text_like});
+  REQUIRE(without.size() == with.size());
+  for (const std::string& u : without) CHECK(u.empty());
+  // One sink that wants them is enough, and all sinks see the same labels.
+  UidSink a(false);
+  UidSink b(true);
+  CHECK(packet_uids({&a, &b}) == with);
+  CHECK(b.uids == with);
+}

@@ -19,6 +19,7 @@ struct JsonOptions {
 class JsonSink final : public Sink {
  public:
   JsonSink(Writer& out, JsonOptions opts) : out_(out), opts_(opts) {}
+  [[nodiscard]] bool wants_packet_uids() const noexcept override { return opts_.packets; }
   void packet(const PacketEvent& ev) override;
   void conn(const track::ConnRecord& rec) override;
   void finish(const RunSummary& summary) override;

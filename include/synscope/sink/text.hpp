@@ -30,6 +30,7 @@ struct TextOptions {
 
 class TextSink final : public Sink {
  public:
+  [[nodiscard]] bool wants_packet_uids() const noexcept override { return false; }
   TextSink(Writer& out, TextOptions opts);
   void packet(const PacketEvent& ev) override;
   void conn(const track::ConnRecord& rec) override;

@@ -8,6 +8,7 @@ namespace synscope::sink {
 
 class ZeekSink final : public Sink {
  public:
+  [[nodiscard]] bool wants_packet_uids() const noexcept override { return false; }
   explicit ZeekSink(Writer& out) : out_(out) {}
   void packet(const PacketEvent&) override {}
   void conn(const track::ConnRecord& rec) override;

@@ -26,6 +26,9 @@ struct TrackerOptions {
   /// crafted capture cannot steer its flows into one probe chain. The table's layout never shows in the
   /// records (uids come from a fixed hash); tests and fuzzers fix it to replay a run exactly.
   std::uint64_t hash_seed = 0;
+  /// update() fills PacketLabel::uid (a hash written in base 62: ~280 instructions per packet). Off when
+  /// nobody prints per-packet uids (text output); records always carry their uid.
+  bool label_uids = true;
   /// Sharding (read --jobs N): this tracker owns the flows whose table hash maps to `shard` of `shards`
   /// (update_batch with prepared keys skips the others, but every packet still advances its clock and
   /// its packet count, so timers fire and ids are given exactly as in a single tracker). Trackers that
