@@ -159,7 +159,8 @@ struct Pipeline::Handoff {
   }
 };
 
-Pipeline::Pipeline(PipelineOptions opts, std::vector<Sink*> sinks) : opts_(opts), sinks_(std::move(sinks)) {
+Pipeline::Pipeline(const PipelineOptions& opts, std::vector<Sink*> sinks)
+    : opts_(opts), sinks_(std::move(sinks)) {
   const bool threads = opts_.jobs >= 2 && opts_.track && !opts_.packet_events;
   constexpr unsigned kMaxShards = 64;  // each shard walks every block: beyond the cores it only costs
   const std::size_t n_shards = threads ? std::min(opts_.jobs - 1U, kMaxShards) : 1U;

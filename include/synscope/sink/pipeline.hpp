@@ -32,7 +32,7 @@ struct PipelineOptions {
 class Pipeline {
  public:
   /// `sinks` are not owned and must outlive the pipeline.
-  Pipeline(PipelineOptions opts, std::vector<Sink*> sinks);
+  Pipeline(const PipelineOptions& opts, std::vector<Sink*> sinks);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
