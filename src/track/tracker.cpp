@@ -76,6 +76,13 @@ constexpr std::uint16_t kSyn = 0x002;
 constexpr std::uint16_t kRst = 0x004;
 constexpr std::uint16_t kAck = 0x010;
 
+/// A segment's control flags as booleans: `const auto [syn, fin, rst, ack] = Flags(f);`.
+struct Flags {
+  bool syn, fin, rst, ack;
+  explicit constexpr Flags(std::uint16_t f) noexcept
+      : syn((f & kSyn) != 0), fin((f & kFin) != 0), rst((f & kRst) != 0), ack((f & kAck) != 0) {}
+};
+
 // Zeek constants that are not options in TrackerOptions (init-bare.zeek defaults).
 constexpr std::int64_t kTcpSynTimeout = 5'000'000'000;          // tcp_SYN_timeout
 constexpr std::int64_t kTcpSessionTimer = 360'000'000'000;      // tcp_session_timer (6 min)
@@ -1087,9 +1094,7 @@ struct ConnTracker::Impl {
   }
 
   static void update_history(Conn& c, std::uint16_t f, Endpoint& e, std::uint64_t rel_seq, std::uint32_t len) noexcept {
-    const bool syn = (f & kSyn) != 0;
-    const bool fin = (f & kFin) != 0;
-    const bool rst = (f & kRst) != 0;
+    const auto [syn, fin, rst, ack] = Flags(f);
     const int bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
     if (bits > 1) {
       if (fin && rst) {
@@ -1143,10 +1148,7 @@ struct ConnTracker::Impl {
                             std::int32_t delta_last, std::uint16_t f, std::int64_t t, bool& do_close, bool& gen_event) {
     Endpoint& e = c.ep[s];
     Endpoint& peer = c.ep[1 - s];
-    const bool syn = (f & kSyn) != 0;
-    const bool fin = (f & kFin) != 0;
-    const bool rst = (f & kRst) != 0;
-    const bool ack = (f & kAck) != 0;
+    const auto [syn, fin, rst, ack] = Flags(f);
     do_close = gen_event = false;
     switch (e.state) {
       case EpState::kInactive: {  // UpdateInactiveState
@@ -1395,10 +1397,7 @@ struct ConnTracker::Impl {
     Endpoint& e = c.ep[s];
     Endpoint& peer = c.ep[1 - s];
     const std::uint16_t f = p.tcp_flags;
-    const bool syn = (f & kSyn) != 0;
-    const bool fin = (f & kFin) != 0;
-    const bool rst = (f & kRst) != 0;
-    const bool ack = (f & kAck) != 0;
+    const auto [syn, fin, rst, ack] = Flags(f);
     const std::uint32_t len = p.payload_len;
     const std::int64_t t = p.ts_ns;
 
@@ -1490,10 +1489,7 @@ struct ConnTracker::Impl {
     Endpoint& e = c.ep[s];
     Endpoint& peer = c.ep[1 - s];
     const std::uint16_t f = p.tcp_flags;
-    const bool syn = (f & kSyn) != 0;
-    const bool fin = (f & kFin) != 0;
-    const bool rst = (f & kRst) != 0;
-    const bool ack = (f & kAck) != 0;
+    const auto [syn, fin, rst, ack] = Flags(f);
     const std::uint32_t len = p.payload_len;
     const std::int64_t t = p.ts_ns;
 
