@@ -120,7 +120,8 @@ struct Pipeline::Handoff {
       if (x->pos.phase != y->pos.phase) return x->pos.phase < y->pos.phase;
       if (x->pos.phase != 0) return false;
       if (x->pos.deadline != y->pos.deadline) return x->pos.deadline < y->pos.deadline;
-      return static_cast<std::uint32_t>(x->pos.id) < static_cast<std::uint32_t>(y->pos.id);  // as the timer heap
+      // equal deadlines: by the low half of the id, as the timer heap orders them
+      return static_cast<std::uint32_t>(x->pos.id) < static_cast<std::uint32_t>(y->pos.id);
     });
     for (const Tagged* t : all) {
       for (Sink* s : sinks) s->conn(t->rec);
@@ -224,7 +225,7 @@ void Pipeline::stop_thread() {
   }
 }
 
-bool Pipeline::decode(const capture::RawFrame& raw) {
+bool Pipeline::decode_raw(const capture::RawFrame& raw) {
   // decode_frame() resets what the previous frame left in frame_ (decode_reuse_test).
   decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame_, opts_.decode);
   ++totals_.frames_matched;
@@ -247,7 +248,7 @@ void Pipeline::process(const capture::RawFrame& raw) {
   if (handoff_) {
     Handoff& h = *handoff_;
     auto& block = h.current().pkts;
-    if (decode(raw)) {
+    if (decode_raw(raw)) {
       block.push_back(track::from_frame(frame_, raw.ts_ns));
       if (block.size() == Handoff::kBlock) {
         h.shards.front().t->prepare(block, h.current().keys);  // any shard's: they share the hash secret
@@ -257,7 +258,7 @@ void Pipeline::process(const capture::RawFrame& raw) {
     return;
   }
   if (!opts_.packet_events) {
-    if (decode(raw)) {
+    if (decode_raw(raw)) {
       batch_[batched_] = track::from_frame(frame_, raw.ts_ns);
       if (++batched_ == batch_.size()) drain();
     }
@@ -265,7 +266,7 @@ void Pipeline::process(const capture::RawFrame& raw) {
   }
   track::PacketLabel label;
   const track::PacketLabel* label_ptr = nullptr;
-  if (decode(raw)) {
+  if (decode_raw(raw)) {
     label = tracker_->update(track::from_frame(frame_, raw.ts_ns));
     if (label.conn_id != 0) label_ptr = &label;
   }

@@ -8,10 +8,10 @@
 //  * Lookup: open addressing with linear probing over 64-bit slots {hash tag:32 | index+1:32}, load
 //    factor <= 1/2, backward-shift deletion (no tombstones), keyed by the canonical 5-tuple (the two
 //    endpoints in sorted order, so both directions find the same slot).
-//  * Expiry: a binary min-heap of (deadline, index, low half of the connection id) with lazy re-arming: a packet only pushes
-//    when it moves a connection's next deadline *earlier* (a close / attempt timer); an idle-timeout entry
-//    that pops early is re-pushed at the connection's real deadline. So the common data packet costs no
-//    heap operation, and each connection costs O(log n) about once per timeout period.
+//  * Expiry: a binary min-heap of (deadline, index, low half of the connection id) with lazy re-arming:
+//    a packet only pushes when it moves a connection's next deadline *earlier* (a close / attempt timer);
+//    an idle-timeout entry that pops early is re-pushed at the connection's real deadline. So the common
+//    data packet costs no heap operation, and each connection costs O(log n) about once per timeout period.
 //  * Eviction: CLOCK (second chance) over the slab approximates least-recently-active without touching
 //    other connections per packet; at max_conns the victim is reported with end_reason "evicted".
 //
@@ -20,10 +20,10 @@
 #include "synscope/track/tracker.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
 #include <random>
@@ -101,8 +101,10 @@ constexpr std::uint32_t kHistMulti = 0x40;
 
 /// `c ? a : b` with a mask instead of a branch, for choices that depend on the packet (its direction,
 /// data or not) and so defeat the branch predictor; GCC turns a plain conditional back into a branch.
-constexpr std::uint32_t select(bool c, std::uint32_t a, std::uint32_t b) noexcept {
-  return b ^ ((a ^ b) & (0U - static_cast<std::uint32_t>(c)));
+template <class T>
+constexpr T select(bool c, T a, T b) noexcept {
+  static_assert(std::is_unsigned_v<T>);
+  return static_cast<T>(b ^ ((a ^ b) & (T{0} - static_cast<T>(c))));
 }
 
 enum class EpState : std::uint8_t { kInactive, kSynSent, kSynAckSent, kPartial, kEstablished, kClosed, kReset };
@@ -215,13 +217,15 @@ struct Endpoint {
   [[nodiscard]] std::uint64_t to_relative(std::uint32_t seq, std::uint32_t wraps) const noexcept {
     return full_seq(seq, wraps) - start_seq;
   }
-  void update_last_seq(std::uint32_t seq) noexcept {
-    if (seq < last_seq) ++seq_wraps;
-    last_seq = seq;
+  /// TCP_Endpoint::UpdateLastSeq / UpdateAckSeq, done only when `advance`: by selects, not a branch,
+  /// because whether a segment advances them is data-dependent (a pure ACK after data repeats last_seq).
+  void update_last_seq(std::uint32_t seq, bool advance = true) noexcept {
+    seq_wraps += static_cast<std::uint32_t>(advance & (seq < last_seq));
+    last_seq = select(advance, seq, last_seq);
   }
-  void update_ack_seq(std::uint32_t seq) noexcept {
-    if (seq < ack_seq) ++ack_wraps;
-    ack_seq = seq;
+  void update_ack_seq(std::uint32_t seq, bool advance) noexcept {
+    ack_wraps += static_cast<std::uint32_t>(advance & (seq < ack_seq));
+    ack_seq = select(advance, seq, ack_seq);
   }
   [[nodiscard]] bool no_data_acked() const noexcept {
     const std::uint64_t ack = full_seq(ack_seq, ack_wraps);
@@ -319,19 +323,18 @@ Key make_key(const PacketSummary& p, bool& src_is_a) noexcept {
   }
   // The sides are picked with masks, not a branch: `swap` is the packet's direction, which is as often
   // one way as the other (a branch on it was mispredicted about every second packet).
-  const std::uint64_t m = 0U - static_cast<std::uint64_t>(swap);
-  auto pick = [m](std::uint64_t keep, std::uint64_t other) noexcept { return keep ^ ((keep ^ other) & m); };
   const std::uint64_t s0 = load64(p.src.bytes.data());
   const std::uint64_t s1 = load64(p.src.bytes.data() + 8);
   const std::uint64_t d0 = load64(p.dst.bytes.data());
   const std::uint64_t d1 = load64(p.dst.bytes.data() + 8);
-  const std::array<std::uint64_t, 4> words{pick(s0, d0), pick(s1, d1), pick(d0, s0), pick(d1, s1)};
+  const std::array<std::uint64_t, 4> words{select(swap, d0, s0), select(swap, d1, s1), select(swap, s0, d0),
+                                           select(swap, s1, d1)};
   std::memcpy(k.a.data(), words.data(), 16);
   std::memcpy(k.b.data(), words.data() + 2, 16);
-  k.va = static_cast<std::uint8_t>(pick(p.src.version, p.dst.version));
-  k.vb = static_cast<std::uint8_t>(pick(p.dst.version, p.src.version));
-  k.pa = static_cast<std::uint16_t>(pick(p.sport, p.dport));
-  k.pb = static_cast<std::uint16_t>(pick(p.dport, p.sport));
+  k.va = select(swap, p.dst.version, p.src.version);
+  k.vb = select(swap, p.src.version, p.dst.version);
+  k.pa = select(swap, p.dport, p.sport);
+  k.pb = select(swap, p.sport, p.dport);
   k.one_way = one_way ? 1 : 0;
   src_is_a = !swap;
   return k;
@@ -1119,7 +1122,8 @@ struct ConnTracker::Impl {
       }
     } else if ((len | (f & kAck)) != 0) {
       const bool data = len != 0;  // selected, not branched on: data or pure ACK is data-dependent
-      ep_check_history(c, e, select(data, kHistData, kHistAck), static_cast<char>(select(data, 'D', 'A')));
+      const auto code = static_cast<char>(select<std::uint32_t>(data, 'D', 'A'));
+      ep_check_history(c, e, select(data, kHistData, kHistAck), code);
     }
   }
 
@@ -1132,10 +1136,7 @@ struct ConnTracker::Impl {
     } else if (e.state == EpState::kReset) {
       // no subsequent sequence numbers are trusted
     } else if (delta_last > 0 || len == 0) {
-      // (the advance selected, not branched on: a pure ACK after data repeats last_seq)
-      const bool advances = delta_last > 0;
-      e.seq_wraps += static_cast<std::uint32_t>(advances & (last_seq < e.last_seq));
-      e.last_seq = select(advances, last_seq, e.last_seq);
+      e.update_last_seq(last_seq, delta_last > 0);
     } else {
       c.scaled(e.rxmt, side_code(e, 'T'));  // TCP_Endpoint::DidRxmit
     }
@@ -1275,8 +1276,8 @@ struct ConnTracker::Impl {
   static void set_partial_status(Conn& c, bool is_orig, bool syn, bool ack) noexcept {
     if ((c.first_packet_seen & select(is_orig, 1U, 2U)) != 0) return;  // the usual case, either direction
     if (is_orig) {
-      if ((c.first_packet_seen & 1U) == 0) c.is_partial = !syn || ack;
-    } else if ((c.first_packet_seen & 2U) == 0 && !c.is_partial) {
+      c.is_partial = !syn || ack;
+    } else if (!c.is_partial) {
       c.is_partial = !syn;
     }
   }
@@ -1451,13 +1452,9 @@ struct ConnTracker::Impl {
         if (ack_underflow) {
           rel_ack = 0;
         } else if (!rst) {
-          // update_ack_seq()
-          // (bitwise, not short-circuit: whether an ACK advances is data-dependent and a branch on it was
-          // often mispredicted)
+          // update_ack_seq() (bitwise, not short-circuit: whether an ACK advances is data-dependent)
           const std::int32_t delta_ack = seq_delta(p.ack_seq, peer.ack_seq);
-          const bool advances = (delta_ack > 0) & !((p.ack_seq == 0) & (delta_ack > kTooLargeSeqDelta));
-          peer.ack_wraps += static_cast<std::uint32_t>(advances & (p.ack_seq < peer.ack_seq));
-          peer.ack_seq = select(advances, p.ack_seq, peer.ack_seq);
+          peer.update_ack_seq(p.ack_seq, (delta_ack > 0) & !((p.ack_seq == 0) & (delta_ack > kTooLargeSeqDelta)));
         }
       }
     }

@@ -63,7 +63,7 @@ class Pipeline {
   std::unique_ptr<Handoff> handoff_;
   bool stopped_ = false;  // the tracking threads have been joined (stop_thread())
   /// Decodes `raw` into frame_ and counts it in totals_; true if the tracker takes it.
-  bool decode(const capture::RawFrame& raw);
+  bool decode_raw(const capture::RawFrame& raw);
   void drain();
   void track_thread();
   void stop_thread();
