@@ -6,18 +6,17 @@
 #include <doctest/doctest.h>
 
 #include <cstddef>
-#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "support/captures.hpp"
 #include "synscope/capture/source.hpp"
 #include "synscope/decode/frame.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
 using namespace synscope::decode;
 
 void put_addr(std::ostringstream& o, const synscope::net::IpAddress& a) {
@@ -91,25 +90,11 @@ std::string dump(const DecodedFrame& f, synscope::Bytes frame) {
   return o.str();
 }
 
-std::vector<std::string> capture_files() {
-  std::vector<std::string> files;
-  for (const fs::path& dir : {fs::path(SYNSCOPE_SOURCE_DIR) / "captures", fs::path(SYNSCOPE_SOURCE_DIR) / "fuzz",
-                             fs::path(SYNSCOPE_SOURCE_DIR) / ".." / "shared" / "captures"}) {
-    if (!fs::is_directory(dir)) continue;
-    for (const auto& e : fs::recursive_directory_iterator(dir)) {
-      const std::string ext = e.path().extension().string();
-      if (e.is_regular_file() && (ext == ".pcap" || ext == ".pcapng" || ext == ".cap")) {
-        files.push_back(e.path().string());
-      }
-    }
-  }
-  return files;
-}
 
 }  // namespace
 
 TEST_CASE("decode_frame into a reused frame equals decode_frame into a fresh one, on every capture") {
-  const std::vector<std::string> files = capture_files();
+  const std::vector<std::string> files = synscope::test::capture_files(/*with_fuzz=*/true);
   REQUIRE(files.size() >= 10);
   std::size_t frames = 0;
   std::size_t differing = 0;

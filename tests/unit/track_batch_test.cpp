@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/captures.hpp"
 #include "support/frame_builder.hpp"
 #include "support/track_capture.hpp"
 #include "synscope/capture/source.hpp"
@@ -63,20 +64,7 @@ std::vector<std::string> dump_all(const std::string& path, bool ignore_bad, std:
   return out;
 }
 
-std::vector<std::string> capture_files() {
-  std::vector<std::string> files;
-  for (const std::string& dir : {std::string(SYNSCOPE_SOURCE_DIR) + "/captures",
-                                std::string(SYNSCOPE_SOURCE_DIR) + "/../shared/captures"}) {
-    if (!fs::is_directory(dir)) continue;
-    for (const auto& e : fs::recursive_directory_iterator(dir)) {
-      const std::string ext = e.path().extension().string();
-      if (e.is_regular_file() && (ext == ".pcap" || ext == ".pcapng" || ext == ".cap")) {
-        files.push_back(e.path().string());
-      }
-    }
-  }
-  return files;
-}
+using synscope::test::capture_files;
 
 }  // namespace
 
