@@ -92,12 +92,9 @@ inline Verdict verdict(std::uint32_t sum_with_field, std::uint16_t field) noexce
 /// Sum of the TCP/UDP/ICMPv6 pseudo-header (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1).
 inline std::uint32_t pseudo_sum(const net::IpAddress& src, const net::IpAddress& dst, std::uint8_t proto,
                                 std::uint32_t l4_len) noexcept {
-  std::uint32_t sum = 0;
   const std::size_t n = src.version == 6 ? 16U : 4U;
-  for (std::size_t i = 0; i < n; i += 2) {
-    sum += static_cast<std::uint32_t>(src.bytes[i]) << 8U | src.bytes[i + 1];
-    sum += static_cast<std::uint32_t>(dst.bytes[i]) << 8U | dst.bytes[i + 1];
-  }
+  std::uint32_t sum = net::checksum_add_words(0, reinterpret_cast<const std::byte*>(src.bytes.data()), n);
+  sum = net::checksum_add_words(sum, reinterpret_cast<const std::byte*>(dst.bytes.data()), n);
   sum += proto;
   sum += l4_len >> 16U;
   sum += l4_len & 0xFFFFU;
@@ -625,7 +622,8 @@ void decode_ipv4(Bytes b, std::size_t wire, std::uint32_t base, DecodedFrame& ou
   }
   ip.options = b.subspan(20, hlen - 20);
   if (opts.verify_checksums) {
-    const Verdict v = verdict(net::checksum_add(0, b.first(hlen)), ip.checksum);
+    const Bytes hdr = b.first(hlen);  // hlen is a multiple of 4
+    const Verdict v = verdict(net::checksum_add_words(0, hdr.data(), hdr.size()), ip.checksum);
     ip.header_checksum = v.state;
     ip.checksum_expected = v.expected;
     if (v.state == ChecksumState::kBad) add(out, Anomaly::kIpChecksumBad);

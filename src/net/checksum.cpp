@@ -5,6 +5,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 namespace synscope::net {
 
@@ -13,12 +16,47 @@ namespace {
 // RFC 1071 §2(B): the one's-complement sum is independent of byte order, so words are summed in host order
 // and the folded result is swapped to network order once at the end. 64-bit loads are split into two 32-bit
 // halves added to a 64-bit accumulator: no carry is lost for any buffer shorter than 2^32 words.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SYNSCOPE_CHECKSUM_AVX2 1
+/// The SSE2 loop below on 256-bit registers: 64 bytes per step instead of 32. Compiled for AVX2 whatever
+/// the build's target and called only when the CPU has it (checked once).
+__attribute__((target("avx2"))) std::uint64_t sum_avx2(const std::byte* p, std::size_t n) noexcept {
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i a = zero;
+  __m256i b = zero;
+  for (; n >= 64; p += 64, n -= 64) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+    a = _mm256_add_epi64(a, _mm256_unpacklo_epi32(v, zero));
+    b = _mm256_add_epi64(b, _mm256_unpackhi_epi32(v, zero));
+    a = _mm256_add_epi64(a, _mm256_unpacklo_epi32(w, zero));
+    b = _mm256_add_epi64(b, _mm256_unpackhi_epi32(w, zero));
+  }
+  const __m256i s = _mm256_add_epi64(a, b);
+  const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+  std::uint64_t lanes[2];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), h);
+  return lanes[0] + lanes[1];
+}
+bool have_avx2() noexcept {
+  static const bool yes = __builtin_cpu_supports("avx2") != 0;
+  return yes;
+}
+#endif
+
 std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
   std::uint64_t acc = 0;
+#ifdef SYNSCOPE_CHECKSUM_AVX2
+  if (n >= 128 && have_avx2()) {
+    acc = sum_avx2(p, n);
+    p += n & ~std::size_t{63};
+    n &= 63U;
+  }
+#endif
 #ifdef __SSE2__
   // Baseline x86-64: each 16-byte load is split into four 32-bit words widened to 64 bits (unpack with
   // zero) in two 2×64-bit accumulators; the same sums as the scalar loop below, twice the bytes per step.
-  if (n >= 64) {
+  if (n >= 32) {
     const __m128i zero = _mm_setzero_si128();
     __m128i a = zero;
     __m128i b = zero;
@@ -34,7 +72,7 @@ std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
     }
     std::uint64_t lanes[2];
     _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), _mm_add_epi64(a, b));
-    acc = lanes[0] + lanes[1];
+    acc += lanes[0] + lanes[1];
   }
 #endif
   while (n >= 32) {
