@@ -1471,6 +1471,80 @@ struct ConnTracker::Impl {
     e.ip_bytes += p.ip_len;
   }
 
+  /// Whether process_tcp_fast() may take a segment: ACK without SYN, FIN or RST, both endpoints
+  /// ESTABLISHED, from a side already seen (so both label bases are set), checksum not in the way.
+  [[nodiscard]] bool fast_tcp_ok(const Conn& c, std::size_t s, const PacketSummary& p) const noexcept {
+    const Endpoint& e = c.ep[s];
+    return ((p.tcp_flags & (kSyn | kFin | kRst | kAck)) == kAck) & (c.ep[0].state == EpState::kEstablished) &
+           (c.ep[1].state == EpState::kEstablished) & ((c.first_packet_seen & (e.is_orig ? 1U : 2U)) != 0) &
+           e.lbl_base_set & c.ep[1 - s].lbl_base_set & (opts.ignore_bad_checksums | !p.checksum_bad) &
+           opts.fast_path;
+  }
+
+  /// label_tcp() + process_tcp() for what fast_tcp_ok() admits, with every test those facts decide left
+  /// out (no SYN/FIN/RST branches, no role flip, no partial status, no state change, no close); the
+  /// statements that remain are the general path's, in its order. track_batch_test compares the two paths'
+  /// labels and records on every capture.
+  void process_tcp_fast(Conn& c, std::size_t s, const PacketSummary& p, PacketLabel& lbl) {
+    Endpoint& e = c.ep[s];
+    Endpoint& peer = c.ep[1 - s];
+    const std::uint32_t len = p.payload_len;
+    const std::int64_t t = p.ts_ns;
+
+    // --- label_tcp(): no SYN, no RST, ACK set, both bases known
+    lbl.rel_seq = static_cast<std::int64_t>(static_cast<std::uint32_t>(p.seq - e.lbl_base));
+    lbl.rel_ack = static_cast<std::int64_t>(static_cast<std::uint32_t>(p.ack_seq - peer.lbl_base));
+    const std::uint32_t seg_end = p.seq + len;
+    const bool data_retx = (len > 0) & e.max_end_set & seq_lt(p.seq, e.max_end) &
+                           !((len == 1) & (p.seq + 1 == e.max_end));
+    lbl.retransmission = lbl.retransmission | data_retx;
+    c.data_after_fin = c.data_after_fin | ((len > 0) & !data_retx & peer.fin_sent & !e.fin_sent);
+    if (c.established_ns < 0 && peer.synack_seen && e.syn_seen && p.ack_seq == peer.syn_seq + 1) {
+      lbl.step = Step::kHandshake3;
+      c.established_ns = t;
+      if (c.first_syn_ns >= 0) lbl.since_syn_ns = t - c.first_syn_ns;
+    }
+    if (peer.fin_sent && !peer.fin_acked && seq_ge(p.ack_seq, peer.fin_seq + 1)) {
+      peer.fin_acked = true;
+      lbl.step = e.fin_sent ? Step::kTeardown4 : Step::kTeardown2;
+    }
+    e.max_end = select(!e.max_end_set || seq_gt(seg_end, e.max_end), seg_end, e.max_end);
+    e.max_end_set = true;
+
+    // --- process_tcp(): no flip (the originator is not in SYN_ACK_SENT), partial status already decided,
+    // init_endpoint() leaves an ESTABLISHED endpoint alone without a SYN
+    const std::uint32_t seq_one_past = p.seq + len;
+    bool underflow = false;
+    const std::uint64_t rel_seq = relative_seq(e, p.seq, e.last_seq, e.seq_wraps, &underflow);
+    // update_history(): neither SYN, FIN nor RST, and ACK is set
+    const bool data = len != 0;
+    ep_check_history(c, e, select(data, kHistData, kHistAck), static_cast<char>(select<std::uint32_t>(data, 'D', 'A')));
+    // update_window(): the peer is not CLOSED and this side not RESET
+    if (p.window == 0) c.scaled(e.win0, side_code(e, 'W'));
+    if (!c.orig().did_close || !c.resp().did_close) c.last_ns = t;
+    // ACK of an ESTABLISHED peer (never INACTIVE)
+    bool ack_underflow = false;
+    std::uint64_t rel_ack = relative_seq(peer, p.ack_seq, peer.ack_seq, peer.ack_wraps, &ack_underflow);
+    if (ack_underflow) {
+      rel_ack = 0;
+    } else {
+      const std::int32_t delta_ack = seq_delta(p.ack_seq, peer.ack_seq);
+      peer.update_ack_seq(p.ack_seq, (delta_ack > 0) & !((p.ack_seq == 0) & (delta_ack > kTooLargeSeqDelta)));
+    }
+    // update_last_seq(): no SYN, RST or FIN, and this side is not RESET
+    const std::int32_t delta_last = seq_delta(seq_one_past, e.last_seq);
+    if (delta_last > 0 || len == 0) {
+      e.update_last_seq(seq_one_past, delta_last > 0);
+    } else {
+      c.scaled(e.rxmt, side_code(e, 'T'));
+    }
+    // update_state_machine(): ESTABLISHED without SYN, FIN or RST changes nothing
+    ack_received(c, peer, e, rel_ack);
+    if (len > 0 && !underflow && !p.payload_truncated) data_sent(e, rel_seq, len);
+    ++e.pkts;
+    e.ip_bytes += p.ip_len;
+  }
+
   /// synscope's per-packet label: handshake / teardown step, retransmission, tshark-style relative numbers.
   /// Choices where TCP allows several readings:
   ///  * simultaneous open: each side's SYN is "handshake 1/3", each SYN-ACK "handshake 2/3"; the first
@@ -1688,7 +1762,13 @@ struct ConnTracker::Impl {
     Conn& c = at(idx);
     const std::size_t s = src_is_a == c.ep0_is_a ? 0U : 1U;
     switch (p.proto) {
-      case 6: process_tcp(c, s, p, lbl); break;
+      case 6:
+        if (fast_tcp_ok(c, s, p)) {
+          process_tcp_fast(c, s, p, lbl);
+        } else {
+          process_tcp(c, s, p, lbl);
+        }
+        break;
       case 17: process_udp(c, s, p); break;
       default: process_icmp(c, s, p); break;
     }

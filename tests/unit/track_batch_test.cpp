@@ -17,6 +17,8 @@
 #include "support/frame_builder.hpp"
 #include "support/track_capture.hpp"
 #include "synscope/capture/source.hpp"
+#include "synscope/decode/frame.hpp"
+#include "synscope/track/summary.hpp"
 #include "synscope/sink/pipeline.hpp"
 #include "synscope/net/ip_address.hpp"
 #include "synscope/track/conn.hpp"
@@ -91,6 +93,116 @@ TEST_CASE("update_batch gives the same records as update() on every capture") {
   MESSAGE(files.size() << " captures, " << records << " records compared");
   // The project's captures alone give 73 records; with the shared suites there are hundreds.
   CHECK(records >= (fs::is_directory(std::string(SYNSCOPE_SOURCE_DIR) + "/../shared/captures") ? 500U : 70U));
+}
+
+namespace {
+
+/// Every packet's label and every record of `path` tracked by update(), one line each, in order.
+std::vector<std::string> labels_and_records(const std::string& path, bool ignore_bad, bool fast_path) {
+  std::vector<std::string> out;
+  synscope::track::TrackerOptions opts;
+  opts.hash_seed = 1;
+  opts.ignore_bad_checksums = ignore_bad;
+  opts.fast_path = fast_path;
+  synscope::track::ConnTracker tracker(opts, [&](const ConnRecord& r) { out.push_back(dump(r)); });
+  try {
+    synscope::capture::FileSource src({path}, {});
+    synscope::capture::RawFrame raw;
+    synscope::decode::DecodedFrame frame;
+    while (src.next(raw)) {
+      synscope::decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame);
+      const synscope::track::PacketLabel l = tracker.update(synscope::track::from_frame(frame, raw.ts_ns));
+      std::ostringstream o;
+      o << l.conn_id << ' ' << l.uid << ' ' << l.is_orig << ' ' << static_cast<int>(l.step) << ' '
+        << l.retransmission << ' ' << l.rel_seq << ' ' << l.rel_ack << ' ' << l.since_syn_ns;
+      out.push_back(o.str());
+    }
+  } catch (const std::exception& e) {
+    out.push_back(std::string("error: ") + e.what());
+  }
+  tracker.flush();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the established-segment fast path gives the general path's labels and records on every capture") {
+  const std::vector<std::string> files = capture_files();
+  REQUIRE(files.size() >= 10);
+  std::size_t lines = 0;
+  for (const std::string& f : files) {
+    for (const bool ignore_bad : {true, false}) {
+      INFO(f << " ignore_bad_checksums=" << ignore_bad);
+      const std::vector<std::string> general = labels_and_records(f, ignore_bad, false);
+      CHECK(labels_and_records(f, ignore_bad, true) == general);
+      lines += general.size();
+    }
+  }
+  MESSAGE(files.size() << " captures, " << lines << " labels and records compared");
+}
+
+TEST_CASE("the fast path on a generated capture: retransmissions, reordering, window probes, wraps") {
+  // Hand-made segments that reach the fast path in the less common ways: data behind a hole (reassembly
+  // blocks), a retransmission, a keep-alive, a zero window, sequence numbers wrapping past 2^32.
+  std::vector<synscope::track::PacketSummary> pkts;
+  auto seg = [&](bool from_client, std::uint16_t flags, std::uint32_t seq, std::uint32_t ack, std::uint32_t len,
+                 std::uint16_t win = 1000) {
+    synscope::track::PacketSummary p;
+    p.ts_ns = 1'000'000'000LL + static_cast<std::int64_t>(pkts.size()) * 1'000'000LL;
+    const auto client = synscope::net::IpAddress::v4(0xC0000201U);  // 192.0.2.1
+    const auto server = synscope::net::IpAddress::v4(0xC6336401U);  // 198.51.100.1
+    p.src = from_client ? client : server;
+    p.dst = from_client ? server : client;
+    p.sport = from_client ? 40000 : 80;
+    p.dport = from_client ? 80 : 40000;
+    p.proto = 6;
+    p.tcp_flags = flags;
+    p.seq = seq;
+    p.ack_seq = ack;
+    p.payload_len = len;
+    p.window = win;
+    p.ip_len = 40 + len;
+    pkts.push_back(p);
+  };
+  const std::uint32_t c0 = 0xFFFFF000U;  // the client's data wraps past 2^32
+  const std::uint32_t s0 = 5000U;
+  seg(true, 0x002, c0, 0, 0);
+  seg(false, 0x012, s0, c0 + 1, 0);
+  seg(true, 0x010, c0 + 1, s0 + 1, 0);
+  seg(true, 0x018, c0 + 1, s0 + 1, 1000);
+  seg(true, 0x018, c0 + 3001, s0 + 1, 1000);  // a hole of 2000 bytes
+  seg(false, 0x010, s0 + 1, c0 + 1001, 0);
+  seg(true, 0x018, c0 + 1001, s0 + 1, 2000);  // fills it
+  seg(true, 0x018, c0 + 1001, s0 + 1, 1000);  // retransmission
+  seg(false, 0x010, s0 + 1, c0 + 4001, 0, 0);  // zero window
+  seg(true, 0x010, c0 + 4000, s0 + 1, 1);      // keep-alive / window probe
+  seg(false, 0x018, s0 + 1, c0 + 4001, 500);
+  seg(true, 0x018, c0 + 4001, s0 + 501, 8000);  // past 2^32
+  seg(false, 0x010, s0 + 501, c0 + 12001, 0);
+  seg(false, 0x010, s0 + 501, c0 + 20001, 0);   // acknowledges data never seen: a gap
+  seg(true, 0x011, c0 + 20001, s0 + 501, 0);    // FIN
+  seg(false, 0x011, s0 + 501, c0 + 20002, 0);
+  seg(true, 0x010, c0 + 20002, s0 + 502, 0);
+  auto run = [&](bool fast) {
+    std::vector<std::string> out;
+    synscope::track::TrackerOptions opts;
+    opts.fast_path = fast;
+    synscope::track::ConnTracker t(opts, [&](const ConnRecord& r) { out.push_back(dump(r)); });
+    for (const auto& p : pkts) {
+      const auto l = t.update(p);
+      out.push_back(std::to_string(static_cast<int>(l.step)) + ' ' + std::to_string(l.retransmission) + ' ' +
+                    std::to_string(l.rel_seq) + ' ' + std::to_string(l.rel_ack));
+    }
+    t.flush();
+    return out;
+  };
+  const std::vector<std::string> general = run(false);
+  CHECK(run(true) == general);
+  REQUIRE(!general.empty());
+  // The record shows the retransmission (T), the zero window (w) and the 8000-byte gap (G, missed_bytes)
+  // the segments were built to produce.
+  INFO(general.back());
+  CHECK(general.back().find(" SF 8000 ShADaTwdGFf ") != std::string::npos);
 }
 
 TEST_CASE("update_batch: a batch longer than kBatch and an empty batch") {

@@ -29,6 +29,10 @@ struct TrackerOptions {
   /// update() fills PacketLabel::uid (a hash written in base 62: ~280 instructions per packet). Off when
   /// nobody prints per-packet uids (text output); records always carry their uid.
   bool label_uids = true;
+  /// A shorter path through the TCP state machine for a pure ACK or data segment between two
+  /// ESTABLISHED endpoints (most packets): the same result, fewer instructions. false sends every segment
+  /// through the general path (the tests compare the two on every capture).
+  bool fast_path = true;
   /// Sharding (read --jobs N): this tracker owns the flows whose table hash maps to `shard` of `shards`
   /// (update_batch with prepared keys skips the others, but every packet still advances its clock and
   /// its packet count, so timers fire and ids are given exactly as in a single tracker). Trackers that
