@@ -1761,10 +1761,16 @@ struct ConnTracker::Impl {
     if (idx == kNone) idx = create(p, k, h, src_is_a);
     Conn& c = at(idx);
     const std::size_t s = src_is_a == c.ep0_is_a ? 0U : 1U;
+    bool rearm = true;
     switch (p.proto) {
       case 6:
         if (fast_tcp_ok(c, s, p)) {
+          // The fast path sets no timer and changes no timeout; only last_ns moves, and when it moves
+          // forward no deadline comes earlier: the heap entry that stands for this connection (armed_at,
+          // never later than its earliest deadline) still does, and arm() would return at once.
+          const std::int64_t last_before = c.last_ns;
           process_tcp_fast(c, s, p, lbl);
+          rearm = c.armed_at == 0 || c.last_ns < last_before;
         } else {
           process_tcp(c, s, p, lbl);
         }
@@ -1780,7 +1786,7 @@ struct ConnTracker::Impl {
     }
     lbl.is_orig = c.ep[s].is_orig;
     c.referenced = true;
-    arm(idx);
+    if (rearm) arm(idx);
     return lbl;
   }
 
