@@ -8,7 +8,8 @@
 // RFC 2018), request/response data both ways, occasional retransmissions, and teardowns by 4-way FIN,
 // 3-way FIN (FIN / FIN-ACK / ACK), or RST; refused SYNs (RST-ACK) and unanswered SYNs (retried once).
 // Mixed in: IPv6 and 802.1Q-tagged connections, UDP (DNS-like) and ICMP echo noise. Every IPv4 header,
-// TCP, UDP and ICMP checksum is correct. Timestamps increase monotonically.
+// TCP, UDP and ICMP checksum is correct. Timestamps increase monotonically. Every address is from the
+// documentation ranges: 192.0.2.0/24 and 198.51.100.0/24 (RFC 5737), 2001:db8::/32 (RFC 3849).
 //
 // --syn-flood N writes N SYNs with distinct (source address, source port) to one server instead, 1 µs
 // apart (the memory benchmark: a table that would grow without the --max-conns cap).
@@ -230,12 +231,7 @@ class Generator {
       c.s = srv;
       c.s.port = 80;
       // Distinct (address, port) per SYN: address from the counter's high bits, port from the low ones.
-      const auto hi = static_cast<std::uint32_t>(n / 28000U);
-      c.c.ip = {};
-      c.c.ip[0] = 10;
-      c.c.ip[1] = static_cast<std::uint8_t>(hi >> 16U);
-      c.c.ip[2] = static_cast<std::uint8_t>(hi >> 8U);
-      c.c.ip[3] = static_cast<std::uint8_t>(hi);
+      c.c.ip = client_v4(static_cast<std::uint32_t>(n / 28000U));
       c.c.port = static_cast<std::uint16_t>(32768U + n % 28000U);
       c.c.mac = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01};
       emit(c, Seg{Dir::kC2S, kSyn, rng_.u32(), 0, 0, kOptSyn});
@@ -243,6 +239,20 @@ class Generator {
   }
 
  private:
+  /// Client i of the IPv4 documentation ranges (RFC 5737) the servers (.1 to .32) leave free:
+  /// 192.0.2.64-255 and 198.51.100.64-255, 384 addresses (wrapping beyond). Random source ports make
+  /// the 5-tuples distinct; a SYN flood takes 28,000 ports per address (10.7 million SYNs before a tuple repeats).
+  static std::array<std::uint8_t, 16> client_v4(std::uint32_t i) {
+    i %= 384U;
+    std::array<std::uint8_t, 16> ip{};
+    const bool first = i < 192U;
+    ip[0] = first ? 192 : 198;
+    ip[1] = first ? 0 : 51;
+    ip[2] = first ? 2 : 100;
+    ip[3] = static_cast<std::uint8_t>(64U + i % 192U);
+    return ip;
+  }
+
   Endpoint server(std::uint32_t i) {
     Endpoint e;
     e.ip[0] = i % 2 == 0 ? 192 : 198;
@@ -270,10 +280,7 @@ class Generator {
       put32(c.c.ip.data() + 12, host);
       c.s.ip = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(1 + srv)};
     } else {
-      c.c.ip[0] = 10;
-      c.c.ip[1] = static_cast<std::uint8_t>(host >> 16U);
-      c.c.ip[2] = static_cast<std::uint8_t>(host >> 8U);
-      c.c.ip[3] = static_cast<std::uint8_t>(host);
+      c.c.ip = client_v4(host);
     }
     c.c.port = static_cast<std::uint16_t>(32768U + rng_.below(28232));
     c.c.mac = {0x02, 0x00, 0x5e, static_cast<std::uint8_t>(host >> 16U), static_cast<std::uint8_t>(host >> 8U),
@@ -353,7 +360,7 @@ class Generator {
       put32(c.c.ip.data() + 12, host);
       c.s.ip = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
     } else {
-      c.c.ip = {10, 1, static_cast<std::uint8_t>(host >> 8U), static_cast<std::uint8_t>(host)};
+      c.c.ip = client_v4(host);
       c.s.ip = {198, 51, 100, 53};
     }
     c.c.port = static_cast<std::uint16_t>(32768U + (host * 7U) % 28000U);
@@ -384,7 +391,7 @@ class Generator {
     Conn c;
     c.v6 = false;
     const std::uint32_t host = rng_.below(256);
-    c.c.ip = {10, 2, 0, static_cast<std::uint8_t>(host)};
+    c.c.ip = client_v4(host);
     c.s.ip = {192, 0, 2, 200};
     const bool reply = rng_.chance(500);
     // ICMP echo (RFC 792): type 8 request / 0 reply; "ports" carry id and seq.
