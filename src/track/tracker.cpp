@@ -168,8 +168,10 @@ struct Scaled {
 };
 
 struct Endpoint {
-  // (fields ordered to leave no padding: a Conn holds two of these)
-  // --- Zeek's TCP_Endpoint ---
+  // Fields in two groups: first the ~88 bytes a pure ACK or data segment reads and writes (the fast
+  // path: two cache lines), then those only SYN/FIN/RST handling, timers and records touch. No padding
+  // inside either group: a Conn holds two of these.
+  // --- hot: Zeek's TCP_Endpoint sequence bookkeeping ---
   EpState state = EpState::kInactive;
   EpState prev_state = EpState::kInactive;
   bool is_orig = true;
@@ -180,34 +182,35 @@ struct Endpoint {
   std::uint32_t seq_wraps = 0;
   std::uint32_t ack_wraps = 0;
   std::uint32_t fin_cnt = 0;
-  std::uint32_t rst_cnt = 0;
-  std::uint64_t hist_last_syn = 0;
-  std::uint64_t hist_last_fin = 0;
-  std::uint64_t hist_last_rst = 0;
-  std::uint64_t fin_seq_rel = 0;  // Zeek's FIN_seq (relative)
-  // reassembly emulation (TCP_Reassembler): contiguous data up to last_reassem, buffered blocks above
-  // (out of line: only a connection with out-of-order data holds a Blocks from the tracker's pool)
-  std::uint64_t last_reassem = 1;
-  std::uint64_t trim_seq = 1;
-  Blocks* blk = nullptr;
-  // --- ConnSize ---
-  std::uint64_t pkts = 0;
-  std::uint64_t ip_bytes = 0;
-  // --- UDP / ICMP adapters: request_len / reply_len ---
-  std::int64_t len_stat = -1;
-  // --- port of this side (the address is in the Conn's key) ---
-  std::uint16_t port = 0;
-  // --- synscope labels (raw sequence numbers, independent of Zeek's bookkeeping) ---
+  // --- hot: synscope labels (raw sequence numbers, independent of Zeek's bookkeeping) ---
+  std::uint32_t lbl_base = 0;
+  std::uint32_t max_end = 0;
+  std::uint32_t fin_seq = 0;  // sequence number of the FIN itself
   bool lbl_base_set = false;
   bool syn_seen = false;
   bool synack_seen = false;
   bool max_end_set = false;
   bool fin_sent = false;
   bool fin_acked = false;
-  std::uint32_t lbl_base = 0;
+  // --- port of this side (the address is in the Conn's key) ---
+  std::uint16_t port = 0;
+  // --- hot: reassembly emulation (TCP_Reassembler): contiguous data up to last_reassem, buffered blocks
+  // above (out of line: only a connection with out-of-order data holds a Blocks from the tracker's pool)
+  std::uint64_t last_reassem = 1;
+  std::uint64_t trim_seq = 1;
+  Blocks* blk = nullptr;
+  // --- hot: ConnSize ---
+  std::uint64_t pkts = 0;
+  std::uint64_t ip_bytes = 0;
+  // --- cold ---
+  std::uint32_t rst_cnt = 0;
   std::uint32_t syn_seq = 0;
-  std::uint32_t max_end = 0;
-  std::uint32_t fin_seq = 0;  // sequence number of the FIN itself
+  std::uint64_t hist_last_syn = 0;
+  std::uint64_t hist_last_fin = 0;
+  std::uint64_t hist_last_rst = 0;
+  std::uint64_t fin_seq_rel = 0;  // Zeek's FIN_seq (relative)
+  // --- UDP / ICMP adapters: request_len / reply_len ---
+  std::int64_t len_stat = -1;
   ConnRecord::Side opts;
   Scaled chk, rxmt, win0, gap;
 
@@ -345,8 +348,10 @@ constexpr std::uint8_t kNoSide = 0xFF;
 /// Which of the tracker's inactivity timeouts applies to a connection.
 enum class Idle : std::uint8_t { kOff, kTcp, kUdp, kIcmp };
 
-struct Conn {
-  // (fields ordered to leave no padding; the key and the flags a lookup reads come first)
+struct alignas(64) Conn {
+  // The key and the flags a lookup reads first (one cache line), then what every packet of an open
+  // connection reads or writes, then each endpoint (its hot part first), then what only handshakes,
+  // timers and records touch. A fast-path segment touches lines 0, 1, 2, 4 and 5 of the 9 (kHotBytes).
   Key key;
   std::uint64_t hash = 0;  // hash_key() of the key; its upper half is the slot tag (and home slot)
   bool live = false;
@@ -360,10 +365,16 @@ struct Conn {
   Idle idle = Idle::kOff;          // Zeek's per-connection inactivity timeout, by kind
   std::uint8_t first_rst_side = kNoSide;  // index into ep of the first RST's sender
   bool fin_23 = false;          // the second FIN acknowledged the first in the same packet
+  bool fin_simultaneous = false;
+  bool data_after_fin = false;  // the other side sent data after the first FIN: a half-close was used
   std::uint64_t id = 0;
+  std::int64_t last_ns = 0;       // Zeek's Connection::last_time
+  std::int64_t armed_at = 0;  // deadline of the heap entry that stands for this conn (0 = none)
+  std::int64_t established_ns = -1;
+  std::uint32_t hist_seen = 0;
+  std::uint32_t syn_retransmits = 0;
   std::array<Endpoint, 2> ep{};  // ep[0] sent the first packet (before any flip)
   std::int64_t start_ns = 0;
-  std::int64_t last_ns = 0;       // Zeek's Connection::last_time
   // Zeek's timers (0 = not armed)
   std::int64_t t_attempt = 0;
   std::array<std::int64_t, 2> t_expire{};
@@ -371,17 +382,11 @@ struct Conn {
   std::int64_t t_reset = 0;
   std::int64_t t_delete = 0;
   std::int64_t t_dns = 0;           // DNS analyzer's session timer (UDP DNS flows)
-  std::int64_t armed_at = 0;  // deadline of the heap entry that stands for this conn (0 = none)
   // synscope extras
   std::int64_t first_syn_ns = -1;
   std::int64_t synack_ns = -1;
-  std::int64_t established_ns = -1;
   std::uint64_t missed_bytes = 0;   // content_gap bytes
-  std::uint32_t hist_seen = 0;
-  std::uint32_t syn_retransmits = 0;
   std::array<char, kMaxHistory> history{};
-  bool fin_simultaneous = false;
-  bool data_after_fin = false;  // the other side sent data after the first FIN: a half-close was used
 
   [[nodiscard]] std::uint32_t tag() const noexcept { return static_cast<std::uint32_t>(hash >> 32U); }
   /// The address of ep[s], from the key.
@@ -425,6 +430,11 @@ struct Conn {
     }
   }
 };
+
+/// The part of a Conn the fast path works on (Conn's layout comment): what the table prefetches.
+constexpr std::size_t kHotBytes = 384;
+static_assert(sizeof(Conn) % 64 == 0 && offsetof(Conn, ep) + sizeof(Endpoint) + offsetof(Endpoint, rst_cnt) <= kHotBytes,
+              "the hot parts of a Conn and of both endpoints lie in its first kHotBytes");
 
 char side_code(const Endpoint& e, char upper) noexcept {
   return e.is_orig ? upper : static_cast<char>(upper - 'A' + 'a');
@@ -1733,7 +1743,7 @@ struct ConnTracker::Impl {
       const auto idx = static_cast<std::uint32_t>(slot & 0xFFFFFFFFULL);
       if (idx == 0 || idx > capacity) continue;
       const auto* bytes = reinterpret_cast<const char*>(&at(idx - 1U));
-      for (std::size_t off = 0; off < sizeof(Conn); off += 64) __builtin_prefetch(bytes + off);
+      for (std::size_t off = 0; off < kHotBytes; off += 64) __builtin_prefetch(bytes + off);
     }
     for (std::size_t i = 0; i < n; ++i) {
       begin_packet(p[i].ts_ns);
