@@ -464,6 +464,26 @@ TEST_CASE("tcp options: every kind the summary knows, and malformed ones") {
     CHECK_FALSE(it.next(o));
     CHECK_FALSE(it.malformed());
   }
+  SUBCASE("timestamps: NOP NOP TS (the shortcut) reads as TS NOP NOP and NOP TS NOP (the walk) do") {
+    const auto fast = with_options(hex({"01 01 08 0a 12 34 56 78 9a bc de f0"}));
+    CHECK(fast.d.tcp.options.size() == 12);
+    for (const auto* other : {"08 0a 12 34 56 78 9a bc de f0 01 01", "01 08 0a 12 34 56 78 9a bc de f0 01"}) {
+      const auto walk = with_options(hex({other}));
+      INFO(other);
+      CHECK(walk.d.tcp.opt.has_timestamps == fast.d.tcp.opt.has_timestamps);
+      CHECK(walk.d.tcp.opt.ts_val == fast.d.tcp.opt.ts_val);
+      CHECK(walk.d.tcp.opt.ts_ecr == fast.d.tcp.opt.ts_ecr);
+    }
+    CHECK(fast.d.tcp.opt.has_timestamps);
+    CHECK(fast.d.tcp.opt.ts_val == 0x12345678U);
+    CHECK(fast.d.tcp.opt.ts_ecr == 0x9abcdef0U);
+    CHECK_FALSE(fast.d.tcp.opt.malformed);
+    CHECK_FALSE(fast.d.tcp.opt.has_mss);
+    // Almost the shortcut's bytes: TS with length 11 runs past the 12 bytes, the walk finds it malformed.
+    const auto bad = with_options(hex({"01 01 08 0b 12 34 56 78 9a bc de f0"}));
+    CHECK(bad.d.tcp.opt.malformed);
+    CHECK_FALSE(bad.d.tcp.opt.has_timestamps);
+  }
   SUBCASE("malformed: wrong known lengths, zero length, length past the end") {
     CHECK(with_options(hex({"02 05 05 b4 00"})).d.tcp.opt.malformed);  // MSS len 5
     CHECK(with_options(hex({"03 04 07 00"})).d.tcp.opt.malformed);     // WS len 4
