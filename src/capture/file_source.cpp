@@ -334,6 +334,32 @@ struct FileSource::Impl {
   std::uint64_t frame_no = 0;
   std::size_t last_input = std::numeric_limits<std::size_t>::max();  // its pending record was handed out
 
+  // One classic pcap file through the BlockReader without a filter (the common case, and the benchmark's):
+  // no merge, no look-ahead, no filter test. After the record read ahead by the constructor has been
+  // handed out (last_input == 0), next() reads each record straight into the caller's frame: the same
+  // records, numbers and problems as the general path, ~100 instructions per packet fewer.
+  bool direct = false;
+  std::string read_error;  // the BlockReader's message, kept to spare a string per record
+  bool next_direct(RawFrame& out) {
+    Input& in = *inputs.front();
+    if (in.done) return false;
+    BlockReader::Record r;  // NOLINT(cppcoreguidelines-pro-type-member-init): next() fills it when it returns 1
+    const int rc = in.fast->next(r, read_error);
+    if (rc != 1) {
+      in.done = true;
+      if (rc < 0) problems.push_back(in.path + ": " + read_error);
+      return false;
+    }
+    out.ts_ns = r.ts_ns;
+    out.caplen = r.caplen;
+    out.wire_len = r.len;
+    out.dlt = in.dlt;
+    out.frame_no = ++frame_no;
+    out.file_index = 0;
+    out.bytes = Bytes{reinterpret_cast<const std::byte*>(r.data), r.caplen};  // NOLINT: records are raw bytes
+    return true;
+  }
+
   // Reads the next record of input `i` into its pending slot (records a problem on a read error).
   void advance(std::size_t i) {
     Input& in = *inputs[i];
@@ -495,12 +521,15 @@ FileSource::FileSource(const std::vector<std::string>& paths, const FileOptions&
     impl_->inputs.push_back(std::move(owned));
   }
   for (std::size_t i = 0; i < impl_->inputs.size(); ++i) impl_->advance(i);
+  const Input& first = *impl_->inputs.front();
+  impl_->direct = impl_->inputs.size() == 1 && first.fast && !first.has_program;
 }
 
 FileSource::~FileSource() = default;
 
 bool FileSource::next(RawFrame& out) {
   Impl& s = *impl_;
+  if (s.direct && s.last_input == 0) return s.next_direct(out);
   const std::size_t n_inputs = s.inputs.size();
   for (;;) {
     if (s.last_input != std::numeric_limits<std::size_t>::max()) {
