@@ -929,10 +929,8 @@ void decode_frame(std::uint32_t dlt, Bytes frame, std::uint32_t wire_len, Decode
         return;
       }
       link.has_mac = true;
-      for (std::size_t i = 0; i < 6; ++i) {
-        link.dst_mac[i] = load_u8(frame, i);
-        link.src_mac[i] = load_u8(frame, 6 + i);
-      }
+      std::memcpy(link.dst_mac.data(), frame.data(), 6);  // frame.size() >= 14
+      std::memcpy(link.src_mac.data(), frame.data() + 6, 6);
       link.header_len = 14;
       decode_ethertype(load_be16(frame, 12), frame, 14, wire, out, opts);
       return;
