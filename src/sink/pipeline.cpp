@@ -16,11 +16,9 @@
 namespace synscope::sink {
 
 /// A ring of kBlocks blocks between the decoding thread (the producer, which fills the block at
-/// `published`) and the tracking threads (one per shard; each works through every block in order). With
-/// several shards the producer also works out each block's flow keys and hashes (ConnTracker::prepare)
-/// before handing it over, so that each shard skips the others' packets without hashing them; with one
-/// tracking thread that thread does it (callgrind, 1M packets: reading and decoding ~1,220 instructions per
-/// packet, tracking ~875, the keys ~125; moving the keys evens the two threads out). A block is free again when every shard is done with it; the last
+/// `published`) and the tracking threads (one per shard; each works through every block in order). The
+/// producer also works out each block's flow keys and hashes (ConnTracker::prepare) before handing it
+/// over: tracking is the slower stage. A block is free again when every shard is done with it; the last
 /// shard to finish it (an atomic count) first reports the block's connection records, merged from the
 /// shards into the order one tracker would have reported them (by EmitPosition). So records reach the
 /// sinks block by block, in order, from one thread at a time. One lock per block, not per packet.
@@ -144,11 +142,7 @@ struct Pipeline::Handoff {
           slot = &slots[cursor % kBlocks];
         }
         if (sharded()) sh.out = &slot->recs[k];
-        if (sharded()) {
-          sh.t->update_batch(slot->pkts, slot->keys);  // split into prefetch groups inside
-        } else {
-          sh.t->update_batch(slot->pkts);  // works out the keys itself (see the Handoff comment)
-        }
+        sh.t->update_batch(slot->pkts, slot->keys);  // split into prefetch groups inside
         if (slot->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
           if (sharded()) report_merged(slot->recs, sinks, false);
           slot->pkts.clear();
@@ -221,7 +215,7 @@ Pipeline::~Pipeline() {
 void Pipeline::stop_thread() {
   if (!handoff_ || stopped_) return;
   Handoff& h = *handoff_;
-  if (h.sharded()) h.shards.front().t->prepare(h.current().pkts, h.current().keys);
+  h.shards.front().t->prepare(h.current().pkts, h.current().keys);
   h.close_and_join(true);
   stopped_ = true;
   const std::exception_ptr error = h.error;
@@ -257,9 +251,7 @@ void Pipeline::process(const capture::RawFrame& raw) {
     if (decode_raw(raw)) {
       block.push_back(track::from_frame(frame_, raw.ts_ns));
       if (block.size() == Handoff::kBlock) {
-        // Sharded, the keys decide which tracker takes a packet: worked out once, here (any shard's
-        // tracker serves: they share the hash secret). With one tracking thread, that thread does it.
-        if (h.sharded()) h.shards.front().t->prepare(block, h.current().keys);
+        h.shards.front().t->prepare(block, h.current().keys);  // any shard's: they share the hash secret
         if (!h.push()) stop_thread();  // rethrows the tracking thread's error
       }
     }
