@@ -3,6 +3,8 @@
 // the fuzzer can drive a handful of connections through their state machines (handshakes, FIN/RST
 // orders, retransmissions, sequence wrap-around, zero windows, bad checksums, ICMP pairs), and some are
 // raw frames. Timeouts are short and max_conns tiny, so expiry, eviction and port reuse all run.
+// A second tracker with TrackerOptions::fast_path = false runs in lockstep: the established-segment fast
+// path must give the general path's labels and records exactly.
 //
 // Input: 4 config bytes, then records until the input ends:
 //   0xFF dlt len bytes[len]     raw frame (dlt picks a link type as in fuzz_decode_frame)
@@ -16,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -177,6 +180,23 @@ void check_record(const track::ConnRecord& r) {
   SYNSCOPE_FUZZ_CHECK(r.proto == 6 || r.proto == 17 || r.proto == 1 || r.proto == 58);
 }
 
+/// The fields of a record that output shows (all but the IP addresses, which come from the same key).
+bool same_record(const track::ConnRecord& a, const track::ConnRecord& b) {
+  return a.uid == b.uid && a.ts_ns == b.ts_ns && a.last_ns == b.last_ns && a.orig_p == b.orig_p &&
+         a.resp_p == b.resp_p && a.proto == b.proto && a.orig_bytes == b.orig_bytes && a.resp_bytes == b.resp_bytes &&
+         a.bytes_known == b.bytes_known && a.conn_state == b.conn_state && a.missed_bytes == b.missed_bytes &&
+         a.history == b.history && a.orig_pkts == b.orig_pkts && a.orig_ip_bytes == b.orig_ip_bytes &&
+         a.resp_pkts == b.resp_pkts && a.resp_ip_bytes == b.resp_ip_bytes && a.handshake_rtt_ns == b.handshake_rtt_ns &&
+         a.synack_delay_ns == b.synack_delay_ns && a.ack_delay_ns == b.ack_delay_ns &&
+         a.syn_retransmits == b.syn_retransmits && a.teardown == b.teardown && a.end_reason == b.end_reason;
+}
+
+bool same_label(const track::PacketLabel& a, const track::PacketLabel& b) {
+  return a.conn_id == b.conn_id && std::string_view(a.uid) == std::string_view(b.uid) && a.is_orig == b.is_orig &&
+         a.step == b.step && a.retransmission == b.retransmission && a.rel_seq == b.rel_seq && a.rel_ack == b.rel_ack &&
+         a.since_syn_ns == b.since_syn_ns;
+}
+
 }  // namespace
 
 int tracker_one(const std::uint8_t* data, std::size_t size) {
@@ -199,10 +219,22 @@ int tracker_one(const std::uint8_t* data, std::size_t size) {
   opts.icmp_inactivity_timeout_ns = opts.udp_inactivity_timeout_ns;
 
   std::uint64_t records = 0;
-  track::ConnTracker tracker(opts, [&records](const track::ConnRecord& r) {
+  std::vector<track::ConnRecord> fast_records;
+  std::vector<track::ConnRecord> general_records;
+  track::ConnTracker tracker(opts, [&](const track::ConnRecord& r) {
     check_record(r);
     ++records;
+    fast_records.push_back(r);
   });
+  track::TrackerOptions general_opts = opts;
+  general_opts.fast_path = false;
+  track::ConnTracker general(general_opts, [&](const track::ConnRecord& r) { general_records.push_back(r); });
+  auto same_so_far = [&] {
+    SYNSCOPE_FUZZ_CHECK(fast_records.size() == general_records.size());
+    for (std::size_t i = 0; i < fast_records.size(); ++i) SYNSCOPE_FUZZ_CHECK(same_record(fast_records[i], general_records[i]));
+    fast_records.clear();
+    general_records.clear();
+  };
   std::int64_t now = 1'700'000'000LL * 1000 * kMs;
   std::vector<std::uint8_t> frame;
   decode::DecodedFrame decoded;
@@ -220,6 +252,8 @@ int tracker_one(const std::uint8_t* data, std::size_t size) {
       now += kMs;
     } else if (op == 0xFE) {
       tracker.expire(now);
+      general.expire(now);
+      same_so_far();
       SYNSCOPE_FUZZ_CHECK(tracker.active() <= opts.max_conns);
       continue;
     } else if (op == 0xFD) {
@@ -247,6 +281,8 @@ int tracker_one(const std::uint8_t* data, std::size_t size) {
     decode::decode_frame(dlt, as_bytes(frame.data(), frame.size()), static_cast<std::uint32_t>(frame.size()), decoded);
     const track::PacketSummary s = track::from_frame(decoded, now);
     const track::PacketLabel label = tracker.update(s);
+    SYNSCOPE_FUZZ_CHECK(same_label(label, general.update(s)));
+    same_so_far();
     ++packets;
     SYNSCOPE_FUZZ_CHECK(tracker.active() <= opts.max_conns);
     SYNSCOPE_FUZZ_CHECK(label.uid[sizeof label.uid - 1] == '\0');
@@ -257,6 +293,8 @@ int tracker_one(const std::uint8_t* data, std::size_t size) {
   const std::size_t open = tracker.active();
   const std::uint64_t before = records;
   tracker.flush();
+  general.flush();
+  same_so_far();
   SYNSCOPE_FUZZ_CHECK(records - before == open);
   SYNSCOPE_FUZZ_CHECK(tracker.active() == 0);
   SYNSCOPE_FUZZ_CHECK(records <= packets);  // every record was created by some packet

@@ -1485,9 +1485,9 @@ struct ConnTracker::Impl {
   /// ESTABLISHED, from a side already seen (so both label bases are set), checksum not in the way.
   [[nodiscard]] bool fast_tcp_ok(const Conn& c, std::size_t s, const PacketSummary& p) const noexcept {
     const Endpoint& e = c.ep[s];
-    return ((p.tcp_flags & (kSyn | kFin | kRst | kAck)) == kAck) & (c.ep[0].state == EpState::kEstablished) &
-           (c.ep[1].state == EpState::kEstablished) & ((c.first_packet_seen & (e.is_orig ? 1U : 2U)) != 0) &
-           e.lbl_base_set & c.ep[1 - s].lbl_base_set & (opts.ignore_bad_checksums | !p.checksum_bad) &
+    return (p.tcp_flags & (kSyn | kFin | kRst | kAck)) == kAck && c.ep[0].state == EpState::kEstablished &&
+           c.ep[1].state == EpState::kEstablished && (c.first_packet_seen & (e.is_orig ? 1U : 2U)) != 0 &&
+           e.lbl_base_set && c.ep[1 - s].lbl_base_set && (opts.ignore_bad_checksums || !p.checksum_bad) &&
            opts.fast_path;
   }
 
