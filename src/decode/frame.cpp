@@ -83,22 +83,16 @@ struct Verdict {
   std::uint16_t expected;
 };
 inline Verdict verdict(std::uint32_t sum_with_field, std::uint16_t field) noexcept {
-  const bool good = net::checksum_fold(sum_with_field) == 0;
+  if (net::checksum_fold(sum_with_field) == 0) return {ChecksumState::kGood, field};
   // One's-complement subtraction of the field is the addition of its complement (RFC 1624 §3).
-  const std::uint16_t expected = net::checksum_fold(sum_with_field + static_cast<std::uint16_t>(~field));
-  return {good ? ChecksumState::kGood : ChecksumState::kBad, good ? field : expected};
+  return {ChecksumState::kBad, net::checksum_fold(sum_with_field + static_cast<std::uint16_t>(~field))};
 }
 
 /// Sum of the TCP/UDP/ICMPv6 pseudo-header (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1).
 inline std::uint32_t pseudo_sum(const net::IpAddress& src, const net::IpAddress& dst, std::uint8_t proto,
                                 std::uint32_t l4_len) noexcept {
-  const std::size_t n = src.version == 6 ? 16U : 4U;
-  std::uint32_t sum = net::checksum_add_words(0, reinterpret_cast<const std::byte*>(src.bytes.data()), n);
-  sum = net::checksum_add_words(sum, reinterpret_cast<const std::byte*>(dst.bytes.data()), n);
-  sum += proto;
-  sum += l4_len >> 16U;
-  sum += l4_len & 0xFFFFU;
-  return sum;
+  return net::pseudo_header_sum(reinterpret_cast<const std::byte*>(src.bytes.data()),
+                                reinterpret_cast<const std::byte*>(dst.bytes.data()), src.size(), proto, l4_len);
 }
 
 bool tcp_flags_odd(std::uint16_t f) noexcept {

@@ -135,10 +135,4 @@ std::uint32_t checksum_add(std::uint32_t sum, Bytes data) noexcept {
   return fold64(total);
 }
 
-std::uint16_t checksum_fold(std::uint32_t sum) noexcept {
-  sum = (sum & 0xFFFFU) + (sum >> 16U);
-  sum = (sum & 0xFFFFU) + (sum >> 16U);
-  return static_cast<std::uint16_t>(~sum & 0xFFFFU);
-}
-
 }  // namespace synscope::net

@@ -13,30 +13,60 @@ namespace synscope::net {
 /// Adds `data` to a running one's-complement sum (not yet folded). Odd lengths pad with a zero byte.
 std::uint32_t checksum_add(std::uint32_t sum, Bytes data) noexcept;
 
-/// checksum_add() of `n` bytes at `p` where n is a multiple of 4 (an IPv4 header, addresses of a
-/// pseudo-header): inline, one 32-bit load per word. The decoder runs it on every IPv4 packet, where the
-/// general function's loop set-up and tail tests cost more than the sum itself.
-inline std::uint32_t checksum_add_words(std::uint32_t sum, const std::byte* p, std::size_t n) noexcept {
-  // RFC 1071 §2(B): summed in host order, swapped to network order once (see checksum.cpp).
+namespace detail {
+/// Host-order sum of the 32-bit words of `n` bytes at `p` (n a multiple of 4, at most a few hundred).
+inline std::uint64_t sum_words(const std::byte* p, std::size_t n) noexcept {
   std::uint64_t acc = 0;
   for (std::size_t i = 0; i + 4 <= n; i += 4) {
     std::uint32_t w = 0;
     std::memcpy(&w, p + i, sizeof w);
     acc += w;
   }
+  return acc;
+}
+/// A host-order sum folded to 16 bits and put in network order (RFC 1071 §2(B): the one's-complement
+/// sum does not depend on the byte order, so only the folded result is swapped).
+inline std::uint32_t fold_to_network(std::uint64_t acc) noexcept {
   acc = (acc & 0xFFFFFFFFU) + (acc >> 32U);
   acc = (acc & 0xFFFFFFFFU) + (acc >> 32U);
   auto part = static_cast<std::uint32_t>(acc);
   part = (part & 0xFFFFU) + (part >> 16U);
   part = (part & 0xFFFFU) + (part >> 16U);
   if constexpr (std::endian::native == std::endian::little) part = ((part & 0xFFU) << 8U) | (part >> 8U);
+  return part;
+}
+/// Adds a 16-bit partial to a running sum, keeping it below 2^32 (callers chain many).
+inline std::uint32_t add_partial(std::uint32_t sum, std::uint32_t part) noexcept {
   const std::uint64_t total = std::uint64_t{sum} + part;
   return static_cast<std::uint32_t>((total & 0xFFFFFFFFU) + (total >> 32U));
+}
+}  // namespace detail
+
+/// checksum_add() of `n` bytes at `p` where n is a multiple of 4 (an IPv4 header): inline, one 32-bit
+/// load per word. The decoder runs it on every IPv4 packet, where the general function's loop set-up
+/// and tail tests cost more than the sum itself.
+inline std::uint32_t checksum_add_words(std::uint32_t sum, const std::byte* p, std::size_t n) noexcept {
+  return detail::add_partial(sum, detail::fold_to_network(detail::sum_words(p, n)));
+}
+
+/// The running sum of a TCP/UDP/ICMPv6 pseudo-header (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1): both
+/// addresses (`alen` bytes each, 4 or 16) in one fold, then the protocol and the upper-layer length.
+inline std::uint32_t pseudo_header_sum(const std::byte* src, const std::byte* dst, std::size_t alen,
+                                       std::uint8_t proto, std::uint32_t l4_len) noexcept {
+  std::uint32_t sum = detail::fold_to_network(detail::sum_words(src, alen) + detail::sum_words(dst, alen));
+  sum += proto;
+  sum += l4_len >> 16U;
+  sum += l4_len & 0xFFFFU;
+  return sum;
 }
 
 /// Folds a running sum to 16 bits and complements it: the value to put in a checksum field,
 /// or 0 when verifying a region that already contains a correct checksum.
-std::uint16_t checksum_fold(std::uint32_t sum) noexcept;
+inline std::uint16_t checksum_fold(std::uint32_t sum) noexcept {
+  sum = (sum & 0xFFFFU) + (sum >> 16U);
+  sum = (sum & 0xFFFFU) + (sum >> 16U);
+  return static_cast<std::uint16_t>(~sum & 0xFFFFU);
+}
 
 /// Checksum of one buffer.
 inline std::uint16_t internet_checksum(Bytes data) noexcept { return checksum_fold(checksum_add(0, data)); }
