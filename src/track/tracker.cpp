@@ -627,13 +627,18 @@ struct ConnTracker::Impl {
   // ------------------------------------------------------------------ hash table
   // A slot is {tag:32 | index+1:32}; the tag is the upper half of the key's hash and also gives the home
   // slot (tag & mask), so growing and backward-shift deletion never touch a Conn.
-  std::uint32_t find(const Key& k, std::uint32_t tag) const noexcept {
+  /// The index of the connection with key `k` (kNone if there is none); `found` points at it.
+  std::uint32_t find(const Key& k, std::uint32_t tag, Conn*& found) noexcept {
     for (std::uint64_t i = tag & mask;; i = (i + 1) & mask) {
       const std::uint64_t s = slots[i];
       if (s == 0) return kNone;
       if (static_cast<std::uint32_t>(s >> 32U) == tag) {
         const auto idx = static_cast<std::uint32_t>(s & 0xFFFFFFFFULL) - 1U;
-        if (same_key(at(idx).key, k)) return idx;
+        Conn* c = slot_of(idx);
+        if (same_key(c->key, k)) {
+          found = c;
+          return idx;
+        }
       }
     }
   }
@@ -711,9 +716,9 @@ struct ConnTracker::Impl {
     std::make_heap(heap.begin(), heap.end(), HeapLater{});
   }
 
-  void arm(std::uint32_t idx) {
+  void arm(std::uint32_t idx) { arm(idx, at(idx)); }
+  void arm(std::uint32_t idx, Conn& c) {
     compact_heap();
-    Conn& c = at(idx);
     const std::int64_t d = next_deadline(c);
     if (d == 0) return;
     if (c.armed_at != 0 && c.armed_at <= d) return;  // an earlier entry will re-arm lazily
@@ -1763,13 +1768,17 @@ struct ConnTracker::Impl {
   template <bool kUid = true>
   PacketLabel update_keyed(const PacketSummary& p, const Key& k, std::uint64_t h, bool src_is_a) {
     PacketLabel lbl;
-    std::uint32_t idx = find(k, static_cast<std::uint32_t>(h >> 32U));
-    if (idx != kNone && p.proto == 6 && is_reuse(at(idx), p)) {
+    Conn* found = nullptr;
+    std::uint32_t idx = find(k, static_cast<std::uint32_t>(h >> 32U), found);
+    if (idx != kNone && p.proto == 6 && is_reuse(*found, p)) {
       finish(idx, "reused");
       idx = kNone;
     }
-    if (idx == kNone) idx = create(p, k, h, src_is_a);
-    Conn& c = at(idx);
+    if (idx == kNone) {
+      idx = create(p, k, h, src_is_a);
+      found = slot_of(idx);
+    }
+    Conn& c = *found;
     const std::size_t s = src_is_a == c.ep0_is_a ? 0U : 1U;
     bool rearm = true;
     switch (p.proto) {
@@ -1796,7 +1805,7 @@ struct ConnTracker::Impl {
     }
     lbl.is_orig = c.ep[s].is_orig;
     c.referenced = true;
-    if (rearm) arm(idx);
+    if (rearm) arm(idx, c);
     return lbl;
   }
 
