@@ -8,7 +8,7 @@
 //  * Lookup: open addressing with linear probing over 64-bit slots {hash tag:32 | index+1:32}, load
 //    factor <= 1/2, backward-shift deletion (no tombstones), keyed by the canonical 5-tuple (the two
 //    endpoints in sorted order, so both directions find the same slot).
-//  * Expiry: a binary min-heap of (deadline, index, low half of the connection id) with lazy re-arming:
+//  * Expiry: a 4-ary min-heap of (deadline, index, low half of the connection id) with lazy re-arming:
 //    a packet only pushes when it moves a connection's next deadline *earlier* (a close / attempt timer);
 //    an idle-timeout entry that pops early is re-pushed at the connection's real deadline. So the common
 //    data packet costs no heap operation, and each connection costs O(log n) about once per timeout period.
@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "synscope/track/seq.hpp"
+#include "synscope/track/timer_heap.hpp"
 
 namespace synscope::track {
 
@@ -458,19 +459,6 @@ std::uint64_t endpoint_size(const Endpoint& e, const Endpoint& peer) noexcept {
   return size;
 }
 
-/// 16 bytes: the heap holds about one entry per open connection. `id` is the low half of the connection's
-/// id: equal deadlines fire in that order whatever the heap's history (EmitPosition merging uses the same
-/// key), and an entry whose connection is gone or was replaced in its slot no longer matches it.
-struct HeapEntry {
-  std::int64_t deadline;
-  std::uint32_t idx;
-  std::uint32_t id;
-};
-struct HeapLater {
-  bool operator()(const HeapEntry& x, const HeapEntry& y) const noexcept {
-    return x.deadline != y.deadline ? x.deadline > y.deadline : x.id > y.id;
-  }
-};
 std::uint32_t heap_id(std::uint64_t id) noexcept { return static_cast<std::uint32_t>(id); }
 
 /// Five base-62 digits of r (< 62^5), least significant first: 32-bit divisions only.
@@ -713,7 +701,7 @@ struct ConnTracker::Impl {
       const Conn& c = at(e.idx);
       return !c.live || heap_id(c.id) != e.id || c.armed_at != e.deadline;
     });
-    std::make_heap(heap.begin(), heap.end(), HeapLater{});
+    timer_heap::make(heap);
   }
 
   void arm(std::uint32_t idx) { arm(idx, at(idx)); }
@@ -723,8 +711,7 @@ struct ConnTracker::Impl {
     if (d == 0) return;
     if (c.armed_at != 0 && c.armed_at <= d) return;  // an earlier entry will re-arm lazily
     c.armed_at = d;
-    heap.push_back({d, idx, heap_id(c.id)});
-    std::push_heap(heap.begin(), heap.end(), HeapLater{});
+    timer_heap::push(heap, {d, idx, heap_id(c.id)});
   }
   void add_expire_timer(Conn& c, std::int64_t t) noexcept {
     if (c.t_expire[0] == 0) {
@@ -823,9 +810,7 @@ struct ConnTracker::Impl {
 
   void expire(std::int64_t now) {
     while (!heap.empty() && heap.front().deadline <= now) {
-      std::pop_heap(heap.begin(), heap.end(), HeapLater{});
-      const HeapEntry e = heap.back();
-      heap.pop_back();
+      const HeapEntry e = timer_heap::pop(heap);
       Conn& c = at(e.idx);
       if (!c.live || heap_id(c.id) != e.id || c.armed_at != e.deadline) continue;  // stale entry
       c.armed_at = 0;
@@ -837,15 +822,15 @@ struct ConnTracker::Impl {
 
   /// A connection whose timer fires has usually not been touched for seconds of capture time (closed
   /// 5 s ago, or idle), so the stale-entry test, the timer and the record would each wait for memory.
-  /// Whenever the heap's top changes, the connections of the top and of its two children (the next
-  /// ones to fire) are prefetched: by the time their deadline comes they are in the cache.
+  /// Whenever the heap's top changes, the connections of the top and of its children (the next ones
+  /// to fire) are prefetched: by the time their deadline comes they are in the cache.
   HeapEntry prefetched_top{0, 0, 0};
   void prefetch_next_timers() noexcept {
     if (heap.empty()) return;
     const HeapEntry& top = heap.front();
     if (top.deadline == prefetched_top.deadline && top.idx == prefetched_top.idx && top.id == prefetched_top.id) return;
     prefetched_top = top;
-    const std::size_t n = std::min<std::size_t>(heap.size(), 3);
+    const std::size_t n = std::min<std::size_t>(heap.size(), 1 + timer_heap::kArity);
     for (std::size_t i = 0; i < n; ++i) {
       const auto* bytes = reinterpret_cast<const char*>(slot_of(heap[i].idx));
       for (std::size_t off = 0; off < sizeof(Conn); off += 64) __builtin_prefetch(bytes + off);
