@@ -1,6 +1,5 @@
 #include "synscope/net/checksum.hpp"
 
-#include <bit>
 #include <cstring>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -114,25 +113,12 @@ std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
   return acc;
 }
 
-constexpr std::uint32_t fold64(std::uint64_t acc) noexcept {
-  acc = (acc & 0xFFFFFFFFU) + (acc >> 32U);
-  acc = (acc & 0xFFFFFFFFU) + (acc >> 32U);
-  auto s = static_cast<std::uint32_t>(acc);
-  s = (s & 0xFFFFU) + (s >> 16U);
-  s = (s & 0xFFFFU) + (s >> 16U);
-  return s;
-}
-
 }  // namespace
 
 std::uint32_t checksum_add(std::uint32_t sum, Bytes data) noexcept {
-  std::uint32_t part = fold64(sum_native(data.data(), data.size()));
-  if constexpr (std::endian::native == std::endian::little) {
-    part = ((part & 0xFFU) << 8U) | (part >> 8U);
-  }
-  // Keep the running sum partially folded so callers can chain many buffers without overflow.
-  const std::uint64_t total = std::uint64_t{sum} + part;
-  return fold64(total);
+  const std::uint32_t part = detail::fold_to_network(sum_native(data.data(), data.size()));
+  // Keep the running sum folded so callers can chain many buffers without overflow.
+  return detail::fold16(std::uint64_t{sum} + part);
 }
 
 }  // namespace synscope::net

@@ -24,14 +24,19 @@ inline std::uint64_t sum_words(const std::byte* p, std::size_t n) noexcept {
   }
   return acc;
 }
-/// A host-order sum folded to 16 bits and put in network order (RFC 1071 §2(B): the one's-complement
-/// sum does not depend on the byte order, so only the folded result is swapped).
-inline std::uint32_t fold_to_network(std::uint64_t acc) noexcept {
+/// A 64-bit one's-complement sum folded to 16 bits (end-around carries added back).
+inline std::uint32_t fold16(std::uint64_t acc) noexcept {
   acc = (acc & 0xFFFFFFFFU) + (acc >> 32U);
   acc = (acc & 0xFFFFFFFFU) + (acc >> 32U);
   auto part = static_cast<std::uint32_t>(acc);
   part = (part & 0xFFFFU) + (part >> 16U);
   part = (part & 0xFFFFU) + (part >> 16U);
+  return part;
+}
+/// A host-order sum folded to 16 bits and put in network order (RFC 1071 §2(B): the one's-complement
+/// sum does not depend on the byte order, so only the folded result is swapped).
+inline std::uint32_t fold_to_network(std::uint64_t acc) noexcept {
+  std::uint32_t part = fold16(acc);
   if constexpr (std::endian::native == std::endian::little) part = ((part & 0xFFU) << 8U) | (part >> 8U);
   return part;
 }
