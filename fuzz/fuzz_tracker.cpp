@@ -287,8 +287,8 @@ int tracker_one(const std::uint8_t* data, std::size_t size) {
     SYNSCOPE_FUZZ_CHECK(tracker.active() <= opts.max_conns);
     SYNSCOPE_FUZZ_CHECK(label.uid[sizeof label.uid - 1] == '\0');
     if (label.conn_id != 0) SYNSCOPE_FUZZ_CHECK(label.uid[0] == 'C');
-    SYNSCOPE_FUZZ_CHECK(std::string_view(track::step_name(label.step)).size() < 40);
-    SYNSCOPE_FUZZ_CHECK(track::flags_label(s.tcp_flags, s.payload_len) != nullptr);
+    SYNSCOPE_FUZZ_CHECK(track::step_name(label.step).size() < 40);
+    SYNSCOPE_FUZZ_CHECK(!track::flags_label(s.tcp_flags, s.payload_len).empty());
   }
   const std::size_t open = tracker.active();
   const std::uint64_t before = records;

@@ -20,12 +20,12 @@ namespace {
 using decode::DecodedFrame;
 using decode::Transport;
 
-constexpr const char* kGreen = "\x1b[32m";
-constexpr const char* kYellow = "\x1b[33m";
-constexpr const char* kRed = "\x1b[31m";
-constexpr const char* kMagenta = "\x1b[35m";
-constexpr const char* kDim = "\x1b[2m";
-constexpr const char* kBold = "\x1b[1m";
+constexpr std::string_view kGreen = "\x1b[32m";
+constexpr std::string_view kYellow = "\x1b[33m";
+constexpr std::string_view kRed = "\x1b[31m";
+constexpr std::string_view kMagenta = "\x1b[35m";
+constexpr std::string_view kDim = "\x1b[2m";
+constexpr std::string_view kBold = "\x1b[1m";
 
 constexpr std::size_t kEndpointWidth = 22;
 constexpr std::size_t kStepWidth = 15;
@@ -54,14 +54,6 @@ std::size_t format_endpoint(const net::IpAddress& a, int port, char* out) noexce
   return n;
 }
 
-/// An endpoint left-aligned in a column of `width` (<= 32), formatted straight into the buffer.
-void put_endpoint(Writer& w, const net::IpAddress& a, int port, std::size_t width) {
-  char* p = w.room(kMaxEndpointText + detail::kMaxPadWidth);
-  const std::size_t n = format_endpoint(a, port, p);
-  std::memcpy(p + n, detail::kSpaces, detail::kMaxPadWidth);  // over the NUL and any scratch bytes
-  w.advance(n > width ? n : width);
-}
-
 std::string endpoint_string(const net::IpAddress& a, int port) {
   char buf[kMaxEndpointText];
   return {buf, format_endpoint(a, port, buf)};
@@ -74,7 +66,7 @@ std::string_view step_text(track::Step s) {
   return track::step_name(s);
 }
 
-const char* step_color(track::Step s) {
+std::string_view step_color(track::Step s) {
   switch (s) {
     case track::Step::kHandshake1:
     case track::Step::kHandshake2:
@@ -113,60 +105,102 @@ void put_problem(Writer& w, const decode::Problem& p) {
   }
 }
 
+/// Longest text put_tcp_options() writes: a TCP header holds at most 40 bytes of options, and the wordiest
+/// per byte are two-byte unknown options ("opt-255," for 2 bytes: 160) and the timestamp (33 for 10).
+constexpr std::size_t kMaxOptionsText = 40 / 2 * 8 + sizeof ",bad-opts";
+
 /// `cut`: the snap length ended the header inside the options; the "[|tcp]" marker says so already.
-void put_tcp_options(Writer& w, const decode::TcpInfo& tcp, bool cut) {
+Cursor put_tcp_options(Cursor c, const decode::TcpInfo& tcp, bool cut) noexcept {
   decode::TcpOptionIterator it(tcp.options);
   decode::TcpOption o;
   bool first = true;
   while (it.next(o)) {
     if (o.kind == 0 || o.kind == 1) continue;  // EOL/NOP: padding, not worth a column
-    if (!first) w.put(',');
+    if (!first) c.put(',');
     first = false;
     switch (o.kind) {
       case 2:
-        w.put("mss ");
-        if (o.data.size() >= 2) w.put_u64(load_be16(o.data, 0));
+        c.put("mss ");
+        if (o.data.size() >= 2) c.put_u32(load_be16(o.data, 0));
         break;
       case 3:
-        w.put("ws ");
-        if (!o.data.empty()) w.put_u64(load_u8(o.data, 0));
+        c.put("ws ");
+        if (!o.data.empty()) c.put_u32(load_u8(o.data, 0));
         break;
       case 4:
-        w.put("sackOK");
+        c.put("sackOK");
         break;
       case 5:
-        w.put("sack ");
-        w.put_u64(o.data.size() / 8);
+        c.put("sack ");
+        c.put_u32(static_cast<std::uint32_t>(o.data.size() / 8));
         break;
       case 8:
-        w.put("TS");
+        c.put("TS");
         if (o.data.size() >= 8) {
-          w.put(" val ");
-          w.put_u64(load_be32(o.data, 0));
-          w.put(" ecr ");
-          w.put_u64(load_be32(o.data, 4));
+          c.put(" val ");
+          c.put_u32(load_be32(o.data, 0));
+          c.put(" ecr ");
+          c.put_u32(load_be32(o.data, 4));
         }
         break;
       case 30:
-        w.put("mptcp");
+        c.put("mptcp");
         break;
       case 34:
-        w.put("tfo");
+        c.put("tfo");
         break;
       default:
-        w.put("opt-");
-        w.put_u64(o.kind);
+        c.put("opt-");
+        c.put_u32(o.kind);
     }
   }
-  if (it.malformed() && !cut) w.put(first ? "bad-opts" : ",bad-opts");
+  if (it.malformed() && !cut) c.put(first ? std::string_view("bad-opts") : std::string_view(",bad-opts"));
+  return c;
 }
+
+/// Longest prefix of a packet line: frame number (20 digits), time ("HH:MM:SS." and 9 digits), two
+/// endpoints ("[" 45 "]:" 5 each) and the separators.
+constexpr std::size_t kMaxLinePrefix = 20 + 2 + 9 + 9 + 2 + 2 * (1 + net::kMaxAddressText + 2 + 5) + 3 + 1;
+/// Longest rest of a TCP line before the problem marker: flags, seq:ack, length, step (with colour),
+/// label, the notes (retransmission with colour, simultaneous close, RTT, options, window, checksums).
+constexpr std::size_t kMaxTcpText = 11 + 1 + 20 + 1 + 20 + 1 + 10 + 1 + (5 + 32 + 4) + 1 + 8 + (1 + 5 + 14 + 4) +
+                                    19 + 18 + kMaxDurationText + 1 + kMaxOptionsText + 5 + 10 + 9 + 12;
+/// Room asked of the Writer: the longest line and the 32 blanks a padded cell may store past its end.
+constexpr std::size_t kLineRoom = kMaxLinePrefix + kMaxTcpText + detail::kMaxPadWidth;
+static_assert(kLineRoom <= Writer::kMinCapacity);
 
 }  // namespace
 
+AddressTextCache::AddressTextCache() : entries_(std::make_unique<Entry[]>(kEntries)) {}
+
+AddressTextCache::Text AddressTextCache::text(const net::IpAddress& a) noexcept {
+  std::uint64_t h = 0;
+  if (a.version == 6) {
+    std::uint64_t lo = 0;
+    std::uint64_t hi = 0;
+    std::memcpy(&lo, a.bytes.data(), 8);
+    std::memcpy(&hi, a.bytes.data() + 8, 8);
+    h = (lo ^ (hi * 0x9E3779B97F4A7C15ULL)) * 0xC2B2AE3D27D4EB4FULL;
+  } else {
+    std::uint32_t v = 0;
+    std::memcpy(&v, a.bytes.data(), 4);
+    h = v * 0x9E3779B97F4A7C15ULL;
+  }
+  Entry& e = entries_[h >> 54U];  // the top 10 bits: kEntries
+  static_assert(kEntries == std::size_t{1} << 10U);
+  const bool hit = e.len != 0 && e.addr.version == a.version &&
+                   std::memcmp(e.addr.bytes.data(), a.bytes.data(), a.version == 6 ? 16 : 4) == 0;
+  if (!hit) {
+    e.addr = a;
+    e.len = static_cast<std::uint8_t>(net::format_address(a, e.text));
+  }
+  return {e.text, e.len};
+}
+
 TextSink::TextSink(Writer& out, TextOptions opts) : out_(out), opts_(opts) {}
 
-void TextSink::color(const char* code) {
-  if (opts_.color && code[0] != '\0') out_.put(code);
+void TextSink::color(std::string_view code) {
+  if (opts_.color) out_.put(code);
 }
 void TextSink::color_reset() {
   if (opts_.color) out_.put("\x1b[0m");
@@ -197,29 +231,135 @@ void TextSink::packet_header() {
   out_.put('\n');
 }
 
-void TextSink::put_time_of_day(std::int64_t ts_ns) {
+void TextSink::refresh_second(std::int64_t sec) {
+  cached_second_ = sec;
+  const auto t = static_cast<std::time_t>(sec);
+  std::tm tm{};
+  if (opts_.utc) {
+    gmtime_r(&t, &tm);
+  } else {
+    localtime_r(&t, &tm);
+  }
+  std::size_t n = std::strftime(cached_hms_, sizeof cached_hms_ - 1, "%H:%M:%S", &tm);
+  cached_hms_[n++] = '.';
+  cached_hms_len_ = n;
+}
+
+Cursor TextSink::put_time_of_day(Cursor c, std::int64_t ts_ns) {
   // Local time like tcpdump; the "H:M:S." part is cached per second.
   const std::int64_t sec = ts_ns >= 0 ? ts_ns / 1'000'000'000 : (ts_ns + 1) / 1'000'000'000 - 1;
   const std::int64_t frac = ts_ns - sec * 1'000'000'000;
-  if (sec != cached_second_ || cached_hms_len_ == 0) {
-    cached_second_ = sec;
-    const auto t = static_cast<std::time_t>(sec);
-    std::tm tm{};
-    if (opts_.utc) {
-      gmtime_r(&t, &tm);
-    } else {
-      localtime_r(&t, &tm);
-    }
-    std::size_t n = std::strftime(cached_hms_, sizeof cached_hms_ - 1, "%H:%M:%S", &tm);
-    cached_hms_[n++] = '.';
-    cached_hms_len_ = n;
-  }
-  out_.put(std::string_view(cached_hms_, cached_hms_len_));
+  if (sec != cached_second_ || cached_hms_len_ == 0) refresh_second(sec);
+  c.put_first<sizeof cached_hms_>(cached_hms_, cached_hms_len_);
   if (opts_.nano) {
-    out_.put_digits(static_cast<std::uint64_t>(frac), 9);
+    c.put_digits(static_cast<std::uint64_t>(frac), 9);
   } else {
-    out_.put_digits(static_cast<std::uint64_t>(frac / 1000), 6);
+    c.put_digits(static_cast<std::uint64_t>(frac / 1000), 6);
   }
+  return c;
+}
+
+void TextSink::put_time_of_day(std::int64_t ts_ns) {
+  char* const start = out_.room(sizeof cached_hms_ + 9);
+  const Cursor c = put_time_of_day(Cursor(start), ts_ns);
+  out_.advance(static_cast<std::size_t>(c.pos() - start));
+}
+
+Cursor TextSink::put_endpoint(Cursor c, const net::IpAddress& a, int port, std::size_t width) noexcept {
+  const char* const start = c.pos();
+  const AddressTextCache::Text t = addresses_.text(a);
+  if (a.version == 6 && port >= 0) {  // brackets only around an address with a port
+    c.put('[');
+    c.put_first<AddressTextCache::kTextRoom>(t.data, t.len);
+    c.put(']');
+  } else {
+    c.put_first<AddressTextCache::kTextRoom>(t.data, t.len);
+  }
+  if (port >= 0) {
+    c.put(':');
+    c.put_u32(static_cast<std::uint32_t>(port));
+  }
+  c.pad_from(start, width);
+  return c;
+}
+
+Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
+  const DecodedFrame& f = ev.frame;
+  const track::PacketLabel* label = ev.label;
+  const auto& t = f.tcp;
+  {  // "[S.]" in a column of 6
+    char* p = c.pos();
+    std::memcpy(p, detail::kSpaces, 16);
+    p[0] = '[';
+    const std::size_t n = format_tcp_flags(t.flags, p + 1) + 2;  // at most 9 letters
+    p[n - 1] = ']';
+    c.advance(n > 6 ? n : 6);
+  }
+  c.put(' ');
+  const bool rel = label != nullptr && label->rel_seq >= 0;
+  const std::uint64_t seq = rel ? static_cast<std::uint64_t>(label->rel_seq) : t.seq;
+  const char* const seq_start = c.pos();
+  c.put_u64(seq);
+  if ((t.flags & decode::tcp_flag::kAck) != 0) {
+    c.put(':');
+    const bool rel_ack = label != nullptr && label->rel_ack >= 0;
+    c.put_u64(rel_ack ? static_cast<std::uint64_t>(label->rel_ack) : t.ack_seq);
+  }
+  c.pad_from(seq_start, 12);
+  c.put(' ');
+  const char* const len_start = c.pos();
+  c.put_u32(t.payload_len);
+  c.pad_from(len_start, 6);
+  c.put(' ');
+  const track::Step step = label != nullptr ? label->step : track::Step::kNone;
+  if (step == track::Step::kNone) {
+    c.put_padded_short({}, kStepWidth);
+  } else if (!opts_.color) {
+    c.put_padded_short(step_text(step), kStepWidth);
+  } else {
+    const std::string_view text = step_text(step);
+    const std::string_view code = step_color(step);
+    c.put(code);
+    c.put(text);
+    c.put("\x1b[0m");
+    c.put_spaces(text.size() < kStepWidth ? kStepWidth - text.size() : 0);
+  }
+  c.put(' ');
+  c.put_padded_short(track::flags_label(t.flags, t.payload_len), 8);
+  // Notes: options, timing, retransmission, checksum.
+  if (label != nullptr && label->retransmission) {
+    c.put(' ');
+    if (opts_.color) c.put(kMagenta);
+    c.put("retransmission");
+    if (opts_.color) c.put("\x1b[0m");
+  }
+  if (step == track::Step::kSimultaneousFin) c.put(" simultaneous close");
+  if (label != nullptr && label->since_syn_ns >= 0) {
+    if (label->step == track::Step::kHandshake3) {
+      c.put(" established, RTT ");
+    } else {
+      c.put(" +");
+    }
+    char buf[kMaxDurationText];
+    c.put_first<kMaxDurationText>(buf, format_duration(label->since_syn_ns, opts_.ascii, buf));
+  }
+  if (!t.options.empty()) {
+    c.put(' ');
+    c = put_tcp_options(c, t, f.problem.status == decode::Status::kTruncated && f.problem.layer == decode::Layer::kTcp);
+  }
+  if ((t.flags & (decode::tcp_flag::kSyn | decode::tcp_flag::kFin | decode::tcp_flag::kRst)) == 0 ||
+      (t.flags & decode::tcp_flag::kSyn) != 0) {
+    c.put(" win ");
+    c.put_u32(t.window);
+  }
+  if (t.checksum_state == decode::ChecksumState::kBad) c.put(" bad-csum");
+  return c;
+}
+
+void TextSink::put_endpoint(Writer& w, const net::IpAddress& a, int port, std::size_t width) {
+  char* const start = w.room(kMaxEndpointText + detail::kMaxPadWidth);
+  const Cursor c = put_endpoint(Cursor(start), a, port, width);
+  w.advance(static_cast<std::size_t>(c.pos() - start));
 }
 
 void TextSink::packet(const PacketEvent& ev) {
@@ -227,15 +367,17 @@ void TextSink::packet(const PacketEvent& ev) {
   if (!packet_header_done_) packet_header();
   Writer& w = out_;
   const DecodedFrame& f = ev.frame;
-  const track::PacketLabel* label = ev.label;
 
-  // Frame number and time of day.
-  w.put_u64_right(ev.raw.frame_no, 5);
-  w.put("  ");
-  put_time_of_day(ev.raw.ts_ns);
-  w.put("  ");
+  // The line up to the problem marker is written through a cursor into room for its longest form.
+  char* const line = w.room(kLineRoom);
+  Cursor c(line);
+  c.put_u64_right(ev.raw.frame_no, 5);
+  c.put("  ");
+  c = put_time_of_day(c, ev.raw.ts_ns);
+  c.put("  ");
 
   if (!f.has_ip()) {
+    w.advance(static_cast<std::size_t>(c.pos() - line));
     if (f.link.ethertype != 0) {
       w.put("ethertype 0x");
       w.put_hex(f.link.ethertype, 4);
@@ -260,81 +402,23 @@ void TextSink::packet(const PacketEvent& ev) {
     sport = f.udp.sport;
     dport = f.udp.dport;
   }
-  put_endpoint(w, f.ip.src, sport, kEndpointWidth);
-  w.put(" > ");
-  put_endpoint(w, f.ip.dst, dport, kEndpointWidth);
-  w.put(' ');
+  c = put_endpoint(c, f.ip.src, sport, kEndpointWidth);
+  c.put(" > ");
+  c = put_endpoint(c, f.ip.dst, dport, kEndpointWidth);
+  c.put(' ');
+  if (f.transport == Transport::kTcp) {
+    c = put_tcp(c, ev);
+    if (f.ip.header_checksum == decode::ChecksumState::kBad) c.put(" bad-ip-csum");
+    w.advance(static_cast<std::size_t>(c.pos() - line));
+    end_line(f);
+    if (opts_.explain && ev.label != nullptr) explain(ev);
+    return;
+  }
+  w.advance(static_cast<std::size_t>(c.pos() - line));
 
   switch (f.transport) {
-    case Transport::kTcp: {
-      const auto& t = f.tcp;
-      {  // "[S.]" in a column of 6
-        char* p = w.room(16);
-        std::memcpy(p, detail::kSpaces, 16);
-        p[0] = '[';
-        const std::size_t n = format_tcp_flags(t.flags, p + 1) + 2;  // at most 9 letters
-        p[n - 1] = ']';
-        w.advance(n > 6 ? n : 6);
-      }
-      w.put(' ');
-      const bool rel = label != nullptr && label->rel_seq >= 0;
-      const std::uint64_t seq = rel ? static_cast<std::uint64_t>(label->rel_seq) : t.seq;
-      if ((t.flags & decode::tcp_flag::kAck) != 0) {
-        const std::size_t m = w.mark();
-        w.put_u64(seq);
-        w.put(':');
-        const bool rel_ack = label != nullptr && label->rel_ack >= 0;
-        w.put_u64(rel_ack ? static_cast<std::uint64_t>(label->rel_ack) : t.ack_seq);
-        w.pad_from(m, 12);
-      } else {
-        w.put_u64_left(seq, 12);
-      }
-      w.put(' ');
-      w.put_u64_left(t.payload_len, 6);
-      w.put(' ');
-      const track::Step step = label != nullptr ? label->step : track::Step::kNone;
-      if (step == track::Step::kNone) {
-        w.put_spaces(kStepWidth);
-      } else if (!opts_.color) {
-        w.put_padded(step_text(step), kStepWidth);
-      } else {
-        const std::string_view text = step_text(step);
-        color(step_color(step));
-        w.put(text);
-        color_reset();
-        w.put_spaces(text.size() < kStepWidth ? kStepWidth - text.size() : 0);
-      }
-      w.put(' ');
-      w.put_padded(track::flags_label(t.flags, t.payload_len), 8);
-      // Notes: options, timing, retransmission, checksum.
-      if (label != nullptr && label->retransmission) {
-        w.put(' ');
-        color(kMagenta);
-        w.put("retransmission");
-        color_reset();
-      }
-      if (step == track::Step::kSimultaneousFin) w.put(" simultaneous close");
-      if (label != nullptr && label->since_syn_ns >= 0) {
-        if (label->step == track::Step::kHandshake3) {
-          w.put(" established, RTT ");
-        } else {
-          w.put(" +");
-        }
-        char buf[kMaxDurationText];
-        w.put(std::string_view(buf, format_duration(label->since_syn_ns, opts_.ascii, buf)));
-      }
-      if (!t.options.empty()) {
-        w.put(' ');
-        put_tcp_options(w, t, f.problem.status == decode::Status::kTruncated && f.problem.layer == decode::Layer::kTcp);
-      }
-      if ((t.flags & (decode::tcp_flag::kSyn | decode::tcp_flag::kFin | decode::tcp_flag::kRst)) == 0 ||
-          (t.flags & decode::tcp_flag::kSyn) != 0) {
-        w.put(" win ");
-        w.put_u64(t.window);
-      }
-      if (t.checksum_state == decode::ChecksumState::kBad) w.put(" bad-csum");
+    case Transport::kTcp:  // above
       break;
-    }
     case Transport::kUdp: {
       w.put("udp    ");
       w.put_spaces(12 + 1);  // no seq:ack
@@ -410,7 +494,7 @@ void TextSink::packet(const PacketEvent& ev) {
   }
   if (f.ip.header_checksum == decode::ChecksumState::kBad) w.put(" bad-ip-csum");
   end_line(f);
-  if (opts_.explain && label != nullptr) explain(ev);
+  if (opts_.explain && ev.label != nullptr) explain(ev);
 }
 
 void TextSink::explain(const PacketEvent& ev) {

@@ -11,9 +11,9 @@
 
 namespace synscope::sink {
 
-// The buffer is at least 256 bytes so that any single formatted number or short token fits after a flush.
+// The buffer is at least kMinCapacity bytes so that a formatted line (room()) fits after a flush.
 Writer::Writer(int fd, std::size_t capacity)
-    : fd_(fd), cap_(capacity < 256 ? 256 : capacity), buf_(std::make_unique<char[]>(cap_)) {}
+    : fd_(fd), cap_(capacity < kMinCapacity ? kMinCapacity : capacity), buf_(std::make_unique<char[]>(cap_)) {}
 
 Writer::~Writer() { flush(); }
 

@@ -37,7 +37,7 @@
 
 namespace synscope::track {
 
-const char* step_name(Step s) noexcept {
+std::string_view step_name(Step s) noexcept {
   switch (s) {
     case Step::kNone: return "";
     case Step::kHandshake1: return "handshake 1/3";
@@ -54,7 +54,7 @@ const char* step_name(Step s) noexcept {
   return "";
 }
 
-const char* flags_label(std::uint16_t f, std::uint32_t payload_len) noexcept {
+std::string_view flags_label(std::uint16_t f, std::uint32_t payload_len) noexcept {
   const bool syn = (f & 0x002U) != 0;
   const bool fin = (f & 0x001U) != 0;
   const bool rst = (f & 0x004U) != 0;

@@ -10,9 +10,11 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "synscope/net/ip_address.hpp"
 #include "synscope/sink/sink.hpp"
+#include "synscope/sink/text.hpp"
 #include "synscope/sink/writer.hpp"
 
 using namespace synscope;
@@ -50,6 +52,9 @@ std::string epoch_printf(std::int64_t ts_ns) {
   std::snprintf(buf, sizeof buf, "%s%" PRIu64 ".%09" PRIu64, neg ? "-" : "", mag / 1'000'000'000U, mag % 1'000'000'000U);
   return buf;
 }
+
+/// Six bytes short of the smallest buffer: the next cell crosses its end.
+constexpr std::size_t kNearFull = sink::Writer::kMinCapacity - 6;
 
 /// Everything a Writer wrote, read back from a temporary file.
 template <typename Fn>
@@ -176,9 +181,9 @@ TEST_CASE("Writer: column cells pad like mark()/pad_from()") {
             }) == padded_reference(t, width));
       // Near the end of a small buffer: the slow paths.
       CHECK(written([&](sink::Writer& w) {
-              w.put(std::string(250, '-'));
+              w.put(std::string(kNearFull, '-'));
               w.put_padded(t, width);
-            }, 256) == std::string(250, '-') + padded_reference(t, width));
+            }, sink::Writer::kMinCapacity) == std::string(kNearFull, '-') + padded_reference(t, width));
     }
   }
   // Characters, not bytes, for text with UTF-8 in it.
@@ -196,10 +201,10 @@ TEST_CASE("Writer: numbers in columns and fixed digits") {
       const std::string right = digits.size() >= width ? digits : std::string(width - digits.size(), ' ') + digits;
       CHECK(written([&](sink::Writer& w) { w.put_u64_right(v, width); }) == right);
       CHECK(written([&](sink::Writer& w) {
-              w.put(std::string(250, '-'));
+              w.put(std::string(kNearFull, '-'));
               w.put_u64_left(v, width);
               w.put_u64_right(v, width);
-            }, 256) == std::string(250, '-') + padded_reference(digits, width) + right);
+            }, sink::Writer::kMinCapacity) == std::string(kNearFull, '-') + padded_reference(digits, width) + right);
     }
   }
   CHECK(written([](sink::Writer& w) { w.put_digits(49, 6); }) == "000049");
@@ -260,4 +265,73 @@ TEST_CASE("address: every IPv4 octet value in every position equals inet_ntop") 
       REQUIRE(n == std::strlen(theirs));
     }
   }
+}
+
+TEST_CASE("AddressTextCache: every lookup gives format_address's text, through hits, misses and evictions") {
+  sink::AddressTextCache cache;
+  std::mt19937_64 rng(21);
+  // A pool of 3,000 addresses (three times the cache): IPv4, IPv6, IPv4-mapped, and IPv6 addresses whose
+  // first four bytes equal an IPv4 address of the pool.
+  std::vector<net::IpAddress> pool;
+  for (int i = 0; i < 1000; ++i) {
+    net::IpAddress v4 = net::IpAddress::v4(static_cast<std::uint32_t>(rng()));
+    net::IpAddress v6;
+    v6.version = 6;
+    for (auto& b : v6.bytes) b = static_cast<std::uint8_t>(rng() % 3U == 0 ? 0U : rng());
+    if (i % 7 == 0) std::memcpy(v6.bytes.data(), v4.bytes.data(), 4);
+    if (i % 11 == 0) {  // ::ffff:a.b.c.d
+      v6.bytes.fill(0);
+      v6.bytes[10] = v6.bytes[11] = 0xFF;
+      std::memcpy(v6.bytes.data() + 12, v4.bytes.data(), 4);
+    }
+    pool.push_back(v4);
+    pool.push_back(v6);
+    pool.push_back(net::IpAddress::v4(static_cast<std::uint32_t>(rng() % 64U)));  // many repeats
+  }
+  for (int i = 0; i < 300'000; ++i) {
+    net::IpAddress a = pool[rng() % pool.size()];
+    // The bytes an IPv4 address does not use are not part of it: a decoder may leave anything there.
+    if (a.version == 4 && i % 2 == 0) {
+      for (std::size_t k = 4; k < 16; ++k) a.bytes[k] = static_cast<std::uint8_t>(rng());
+    }
+    char want[net::kMaxAddressText];
+    const std::size_t n = net::format_address(a, want);
+    const sink::AddressTextCache::Text got = cache.text(a);
+    REQUIRE(std::string(got.data, got.len) == std::string(want, n));
+  }
+}
+
+TEST_CASE("Cursor: the unchecked cells write what the Writer's checked ones write") {
+  const std::uint64_t values[] = {0U, 7U, 42U, 1234U, 99'999U, 100'000U, 4'294'967'295U, std::numeric_limits<std::uint64_t>::max()};
+  char buf[256];
+  auto text = [&](const sink::Cursor& c) { return std::string(buf, static_cast<std::size_t>(c.pos() - buf)); };
+  for (const std::uint64_t v : values) {
+    const std::string digits = std::to_string(v);
+    for (std::size_t width = 0; width <= 60; ++width) {
+      std::memset(buf, '#', sizeof buf);
+      sink::Cursor c(buf);
+      c.put_u64_right(v, width);
+      const std::string right = digits.size() >= width ? digits : std::string(width - digits.size(), ' ') + digits;
+      REQUIRE(text(c) == right);
+      sink::Cursor l(buf);
+      l.put_u64(v);
+      l.pad_from(buf, width);
+      REQUIRE(text(l) == padded_reference(digits, width));
+    }
+  }
+  for (const std::string& t : std::vector<std::string>{"", "x", "SYN-ACK", "handshake 3/3", std::string(32, 'w')}) {
+    for (std::size_t width = 0; width <= 32; ++width) {
+      sink::Cursor c(buf);
+      c.put_padded_short(t, width);
+      REQUIRE(text(c) == padded_reference(t, width));
+    }
+  }
+  sink::Cursor c(buf);
+  c.put("ab");
+  c.put('c');
+  c.put_first<16>("defghijklmnopqrs", 3);
+  c.put_digits(49, 6);
+  c.put_spaces(2);
+  c.put_u32(4'294'967'295U);
+  CHECK(text(c) == "abcdef000049  4294967295");
 }

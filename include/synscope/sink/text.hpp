@@ -1,12 +1,15 @@
 #pragma once
 /// Human-readable output: one aligned line per packet, then a connection table and a summary.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "synscope/net/ip_address.hpp"
 #include "synscope/sink/quantiles.hpp"
 #include "synscope/sink/sink.hpp"
 #include "synscope/sink/writer.hpp"
@@ -26,6 +29,32 @@ struct TextOptions {
   bool utc = false;           ///< UTC instead of local time (tests)
   bool ascii = false;         ///< "us" instead of "µs"
   std::size_t max_table_rows = 200;  ///< rows kept for the end-of-run table (all rows are counted)
+};
+
+/// Text forms of recently printed addresses, direct-mapped: a capture names the same hosts over and over
+/// (tcpdump keeps such a table too). A hit costs a hash, one compare and a fixed-size copy instead of
+/// formatting the address again.
+class AddressTextCache {
+ public:
+  /// Bytes text() may be copied with in one fixed-size copy (the text is shorter; see len).
+  static constexpr std::size_t kTextRoom = net::kMaxAddressText;
+
+  AddressTextCache();
+  struct Text {
+    const char* data;  ///< kTextRoom readable bytes; the first `len` are the address
+    std::size_t len;
+  };
+  /// The text of `a` (version 4 or 6), formatted on a miss.
+  Text text(const net::IpAddress& a) noexcept;
+
+ private:
+  struct Entry {
+    net::IpAddress addr;  // version 0: empty
+    std::uint8_t len;
+    char text[kTextRoom];
+  };
+  static constexpr std::size_t kEntries = 1024;  // 64 KiB
+  std::unique_ptr<Entry[]> entries_;
 };
 
 class TextSink final : public Sink {
@@ -56,8 +85,16 @@ class TextSink final : public Sink {
   void table_row(const Row& row);
   void conn_line(const Row& row, std::int64_t last_ns, std::string_view end_reason);
   void put_time_of_day(std::int64_t ts_ns);
+  // The Cursor helpers take and return the cursor by value: a cursor behind a reference lives in memory,
+  // and every byte stored through it would make the compiler reload and store its position.
+  [[nodiscard]] Cursor put_time_of_day(Cursor c, std::int64_t ts_ns);
+  void refresh_second(std::int64_t sec);
+  /// "192.0.2.1:41138" or "[2001:db8::1]:443" (no port when port < 0), left-aligned in `width` (<= 32).
+  [[nodiscard]] Cursor put_endpoint(Cursor c, const net::IpAddress& a, int port, std::size_t width) noexcept;
+  void put_endpoint(Writer& w, const net::IpAddress& a, int port, std::size_t width);
+  [[nodiscard]] Cursor put_tcp(Cursor c, const PacketEvent& ev);
   void explain(const PacketEvent& ev);
-  void color(const char* code);
+  void color(std::string_view code);
   void color_reset();
 
   Writer& out_;
@@ -67,6 +104,7 @@ class TextSink final : public Sink {
   std::int64_t cached_second_ = 0;
   char cached_hms_[16] = {};     // "HH:MM:SS." of cached_second_
   std::size_t cached_hms_len_ = 0;  // 0 until the first packet
+  AddressTextCache addresses_;
   std::vector<Row> rows_;
   std::uint64_t rows_dropped_ = 0;
   std::uint64_t conns_ = 0;

@@ -105,8 +105,78 @@ inline constexpr char kSpaces[] = "                                ";
 inline constexpr std::size_t kMaxPadWidth = sizeof kSpaces - 1;  // 32
 }  // namespace detail
 
+/// Unchecked writes into room reserved once with Writer::room(), for a line whose longest form is known.
+/// The position is a local pointer the compiler keeps in a register: through the Writer, every byte
+/// stored into its buffer (a char store may alias anything) forces it to reload and store its length.
+class Cursor {
+ public:
+  explicit Cursor(char* p) noexcept : p_(p) {}
+  [[nodiscard]] char* pos() const noexcept { return p_; }
+  /// Keeps `n` bytes written at pos() directly.
+  void advance(std::size_t n) noexcept { p_ += n; }
+  void put(char c) noexcept { *p_++ = c; }
+  void put(std::string_view s) noexcept {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void put_u64(std::uint64_t v) noexcept { p_ += detail::format_u64(v, p_); }
+  void put_u32(std::uint32_t v) noexcept { p_ = detail::put_u32(p_, v); }
+  void put_digits(std::uint64_t v, unsigned width) noexcept {
+    detail::format_digits(v, width, p_);
+    p_ += width;
+  }
+  /// Pads with blanks to `width` what was written since `from`: one fixed-size store when width <= 32
+  /// (the room must extend 32 bytes past the padded text).
+  void pad_from(const char* from, std::size_t width) noexcept {
+    const auto written = static_cast<std::size_t>(p_ - from);
+    if (written >= width) return;
+    if (width <= detail::kMaxPadWidth) {
+      std::memcpy(p_, detail::kSpaces, detail::kMaxPadWidth);
+    } else {
+      std::memset(p_, ' ', width - written);
+    }
+    p_ += width - written;
+  }
+  /// `text` (at most 32 bytes), left-aligned in a column of `width` (at most 32): two fixed-size stores.
+  void put_padded_short(std::string_view text, std::size_t width) noexcept {
+    std::memcpy(p_, detail::kSpaces, detail::kMaxPadWidth);
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size() > width ? text.size() : width;
+  }
+  void put_spaces(std::size_t n) noexcept {
+    std::memset(p_, ' ', n);
+    p_ += n;
+  }
+  /// The first `len` (<= N) bytes of `src`, moved in one N-byte copy: `src` must hold N readable bytes.
+  template <std::size_t N>
+  void put_first(const char* src, std::size_t len) noexcept {
+    std::memcpy(p_, src, N);
+    p_ += len;
+  }
+  /// `v` right-aligned in a column of `width`: "   49".
+  void put_u64_right(std::uint64_t v, std::size_t width) noexcept {
+    char tmp[20];
+    const std::size_t n = detail::format_u64(v, tmp);
+    if (n < width) {
+      if (width <= detail::kMaxPadWidth) {
+        std::memcpy(p_, detail::kSpaces, detail::kMaxPadWidth);
+        p_ += width - n;
+      } else {
+        put_spaces(width - n);
+      }
+    }
+    std::memcpy(p_, tmp, sizeof tmp);
+    p_ += n;
+  }
+
+ private:
+  char* p_;
+};
+
 class Writer {
  public:
+  /// The smallest buffer: room() may ask for up to this many bytes.
+  static constexpr std::size_t kMinCapacity = 4096;
   explicit Writer(int fd, std::size_t capacity = 1U << 16U);
   ~Writer();
   Writer(const Writer&) = delete;
@@ -214,8 +284,8 @@ class Writer {
     const std::size_t written = total_ + len_ - mark;
     if (written < width) put_spaces(width - written);
   }
-  /// Direct access for formatters that write into the buffer: at least `n` (<= 256) writable bytes at the
-  /// returned pointer, of which advance() then keeps the first `used`.
+  /// Direct access for formatters that write into the buffer: at least `n` (<= kMinCapacity) writable bytes
+  /// at the returned pointer, of which advance() then keeps the first `used`.
   [[nodiscard]] char* room(std::size_t n) {
     if (cap_ - len_ < n) flush();
     return buf_.get() + len_;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "synscope/net/ip_address.hpp"
 
@@ -56,10 +57,10 @@ enum class Step : std::uint8_t {
   kReset,           ///< "reset" an RST ends the connection
 };
 /// JSON/text spelling: "handshake 1/3", …; "" for kNone.
-const char* step_name(Step s) noexcept;
+std::string_view step_name(Step s) noexcept;
 
 /// Label by flags alone ("SYN", "SYN-ACK", "ACK", "DATA", "FIN", "FIN-ACK", "RST", "RST-ACK", …).
-const char* flags_label(std::uint16_t tcp_flags, std::uint32_t payload_len) noexcept;
+std::string_view flags_label(std::uint16_t tcp_flags, std::uint32_t payload_len) noexcept;
 
 /// What the tracker says about one packet.
 struct PacketLabel {
