@@ -105,10 +105,6 @@ void put_problem(Writer& w, const decode::Problem& p) {
   }
 }
 
-/// Longest text put_tcp_options() writes: a TCP header holds at most 40 bytes of options, and the wordiest
-/// per byte are two-byte unknown options ("opt-255," for 2 bytes: 160) and the timestamp (33 for 10).
-constexpr std::size_t kMaxOptionsText = 40 / 2 * 8 + sizeof ",bad-opts";
-
 /// `cut`: the snap length ended the header inside the options; the "[|tcp]" marker says so already.
 Cursor put_tcp_options(Cursor c, const decode::TcpInfo& tcp, bool cut) noexcept {
   decode::TcpOptionIterator it(tcp.options);
@@ -158,15 +154,8 @@ Cursor put_tcp_options(Cursor c, const decode::TcpInfo& tcp, bool cut) noexcept 
   return c;
 }
 
-/// Longest prefix of a packet line: frame number (20 digits), time ("HH:MM:SS." and 9 digits), two
-/// endpoints ("[" 45 "]:" 5 each) and the separators.
-constexpr std::size_t kMaxLinePrefix = 20 + 2 + 9 + 9 + 2 + 2 * (1 + net::kMaxAddressText + 2 + 5) + 3 + 1;
-/// Longest rest of a TCP line before the problem marker: flags, seq:ack, length, step (with colour),
-/// label, the notes (retransmission with colour, simultaneous close, RTT, options, window, checksums).
-constexpr std::size_t kMaxTcpText = 11 + 1 + 20 + 1 + 20 + 1 + 10 + 1 + (5 + 32 + 4) + 1 + 8 + (1 + 5 + 14 + 4) +
-                                    19 + 18 + kMaxDurationText + 1 + kMaxOptionsText + 5 + 10 + 9 + 12;
 /// Room asked of the Writer: the longest line and the 32 blanks a padded cell may store past its end.
-constexpr std::size_t kLineRoom = kMaxLinePrefix + kMaxTcpText + detail::kMaxPadWidth;
+constexpr std::size_t kLineRoom = TextSink::kMaxLinePrefix + TextSink::kMaxTcpText + detail::kMaxPadWidth;
 static_assert(kLineRoom <= Writer::kMinCapacity);
 
 }  // namespace

@@ -4,9 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdint>
+#include <limits>
+#include <sstream>
 #include <string>
+#include <vector>
 #include <unistd.h>
 
+#include "synscope/capture/source.hpp"
+#include "synscope/decode/frame.hpp"
 #include "synscope/net/ip_address.hpp"
 #include "synscope/sink/sink.hpp"
 #include "synscope/sink/text.hpp"
@@ -105,4 +111,82 @@ TEST_CASE("TextSink with connections only: table rows under one header, as they 
   CHECK(out.find(" conn ") == std::string::npos);
   CHECK(out.find(" 192.0.2.1:44940         192.0.2.2:8080          tcp   SF      ShADadfF       41 us (24 us / 17 us)") !=
         std::string::npos);
+}
+
+TEST_CASE("TextSink: the longest TCP packet line fits the room packet() reserves for it") {
+  // Every field at its widest: 20-digit frame number, IPv6 addresses with the longest text and 5-digit
+  // ports, all twelve flag bits, 63-bit relative seq and ack, every note, 40 bytes of options.
+  std::vector<std::byte> opt_bytes;
+  for (int variant = 0; variant < 3; ++variant) {
+    opt_bytes.clear();
+    if (variant == 0) {  // twenty two-byte unknown options: the most text per option byte
+      for (int i = 0; i < 20; ++i) opt_bytes.insert(opt_bytes.end(), {std::byte{200}, std::byte{2}});
+    } else if (variant == 1) {  // nineteen, then a malformed one: ",bad-opts"
+      for (int i = 0; i < 19; ++i) opt_bytes.insert(opt_bytes.end(), {std::byte{200}, std::byte{2}});
+      opt_bytes.insert(opt_bytes.end(), {std::byte{200}, std::byte{1}});
+    } else {  // four timestamps with the largest values
+      for (int i = 0; i < 4; ++i) {
+        opt_bytes.insert(opt_bytes.end(), {std::byte{8}, std::byte{10}});
+        for (int k = 0; k < 8; ++k) opt_bytes.push_back(std::byte{0xFF});
+      }
+    }
+    synscope::decode::DecodedFrame f;
+    f.ip.version = 6;
+    f.ip.src.version = 6;
+    f.ip.src.bytes.fill(0xFF);  // ffff:…:ffff, the longest IPv6 text
+    f.ip.dst = f.ip.src;
+    f.ip.header_checksum = synscope::decode::ChecksumState::kBad;
+    f.transport = synscope::decode::Transport::kTcp;
+    f.tcp.sport = 65535;
+    f.tcp.dport = 65535;
+    f.tcp.flags = 0xFFF;
+    f.tcp.window = 65535;
+    f.tcp.payload_len = std::numeric_limits<std::uint32_t>::max();
+    f.tcp.options = synscope::Bytes(opt_bytes.data(), opt_bytes.size());
+    f.tcp.checksum_state = synscope::decode::ChecksumState::kBad;
+    REQUIRE(f.has_ip());
+    synscope::capture::RawFrame raw;
+    raw.frame_no = std::numeric_limits<std::uint64_t>::max();
+    raw.ts_ns = 1'700'000'000'123'456'789LL;
+    synscope::track::PacketLabel label;
+    label.step = synscope::track::Step::kSimultaneousFin;
+    label.retransmission = true;
+    label.rel_seq = std::numeric_limits<std::int64_t>::max();
+    label.rel_ack = std::numeric_limits<std::int64_t>::max();
+    label.since_syn_ns = std::numeric_limits<std::int64_t>::max();
+
+    std::FILE* file = std::tmpfile();
+    REQUIRE(file != nullptr);
+    {
+      synscope::sink::Writer w(::fileno(file));
+      synscope::sink::TextOptions opts;
+      opts.color = true;
+      opts.nano = true;
+      opts.conns = false;
+      synscope::sink::TextSink sink(w, opts);
+      sink.packet(synscope::sink::PacketEvent{raw, f, &label});
+      w.flush();
+    }
+    std::string out;
+    std::rewind(file);
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) out.append(buf, n);
+    std::fclose(file);
+    std::istringstream lines(out);
+    std::string header;
+    std::string line;
+    std::getline(lines, header);
+    std::getline(lines, line);
+    CAPTURE(line);
+    CHECK(line.find("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535") != std::string::npos);
+    CHECK(line.find(" bad-ip-csum") != std::string::npos);
+    CHECK(line.find("retransmission") != std::string::npos);
+    CHECK(line.find(variant == 2 ? "TS val 4294967295 ecr 4294967295" : "opt-200") != std::string::npos);
+    CHECK(line.size() <= synscope::sink::TextSink::kMaxLinePrefix + synscope::sink::TextSink::kMaxTcpText);
+    // The bound is not loose by much: the longest line built here is within 100 bytes of it (IPv6 text is
+    // at most 39 characters where 45 are allowed, the step 12 of 32, the duration 16 of 48, and " +" and
+    // " established, RTT " are both counted).
+    if (variant == 1) CHECK(line.size() + 100 >= synscope::sink::TextSink::kMaxLinePrefix + synscope::sink::TextSink::kMaxTcpText);
+  }
 }

@@ -59,6 +59,19 @@ class AddressTextCache {
 
 class TextSink final : public Sink {
  public:
+  /// Longest text of the TCP options: a header holds at most 40 bytes of them, and the wordiest per byte
+  /// are two-byte unknown options ("opt-255," for 2 bytes: 160 for 40) and the timestamp (33 for 10).
+  static constexpr std::size_t kMaxOptionsText = 40 / 2 * 8 + sizeof ",bad-opts";
+  /// Longest start of a packet line: frame number (20 digits), time ("HH:MM:SS." and 9 digits), two
+  /// endpoints ("[" 45 "]:" 5 each) and the separators.
+  static constexpr std::size_t kMaxLinePrefix = 20 + 2 + 9 + 9 + 2 + 2 * (1 + net::kMaxAddressText + 2 + 5) + 3 + 1;
+  /// Longest rest of a TCP line up to the problem marker: flags, seq:ack, length, step (with colour),
+  /// label, the notes (retransmission with colour, simultaneous close, time, options, window, checksums).
+  /// packet() reserves room for the longest line once and writes it without checks.
+  static constexpr std::size_t kMaxTcpText = 11 + 1 + 20 + 1 + 20 + 1 + 10 + 1 + (5 + 32 + 4) + 1 + 8 +
+                                             (1 + 5 + 14 + 4) + 19 + 18 + kMaxDurationText + 1 + kMaxOptionsText +
+                                             5 + 10 + 9 + 12;
+
   [[nodiscard]] bool wants_packet_uids() const noexcept override { return false; }
   TextSink(Writer& out, TextOptions opts);
   void packet(const PacketEvent& ev) override;
