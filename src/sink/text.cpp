@@ -569,21 +569,74 @@ void TextSink::table_header() {
   color_reset();
 }
 
-void TextSink::table_row(const Row& r) {
+void TextSink::table_row(const RowView& r) {
   Writer& w = out_;
-  w.put(' ');
-  put_endpoint(w, r.orig_h, r.orig_p, 23);
-  w.put(' ');
-  put_endpoint(w, r.resp_h, r.resp_p, 23);
-  w.put(' ');
-  w.put_padded(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
-  w.put(' ');
-  w.put_padded(r.state, 7);
-  w.put(' ');
-  w.put_padded(r.history.empty() ? std::string_view("-") : std::string_view(r.history), 14);
-  w.put(' ');
+  // One reservation for the row: endpoints, proto, the three durations with their separators, the byte
+  // counts, and the record's strings (the fixed-width cells may store 32 blanks past their text).
+  const std::size_t longest = 1 + 2 * (kMaxEndpointText + 1) + 6 + 3 * kMaxDurationText + 16 + 2 * 20 + 5 +
+                              r.state.size() + r.history.size() + r.teardown.size() + 3 * detail::kMaxPadWidth;
+  if (longest > Writer::kMinCapacity) {  // not from this tracker's records; written piece by piece
+    w.put(' ');
+    put_endpoint(w, r.orig_h, r.orig_p, 23);
+    w.put(' ');
+    put_endpoint(w, r.resp_h, r.resp_p, 23);
+    w.put(' ');
+    w.put_padded(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
+    w.put(' ');
+    w.put_padded(r.state, 7);
+    w.put(' ');
+    w.put_padded(r.history.empty() ? std::string_view("-") : r.history, 14);
+    w.put(' ');
+    char cell[3 * kMaxDurationText + 8];
+    const std::size_t n = handshake_cell(r, cell);
+    w.put_padded_utf8(std::string_view(cell, n), 37);
+    w.put(' ');
+    const std::size_t m = w.mark();
+    w.put_u64(r.orig_bytes);
+    w.put(" / ");
+    w.put_u64(r.resp_bytes);
+    w.pad_from(m, 17);
+    w.put(' ');
+    w.put(r.teardown.empty() ? std::string_view("-") : r.teardown);
+    w.put('\n');
+    return;
+  }
+  char* const start = w.room(longest);
+  Cursor c(start);
+  c.put(' ');
+  c = put_endpoint(c, r.orig_h, r.orig_p, 23);
+  c.put(' ');
+  c = put_endpoint(c, r.resp_h, r.resp_p, 23);
+  c.put(' ');
+  c.put_padded_short(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
+  c.put(' ');
+  const char* cell_start = c.pos();
+  c.put(r.state);
+  c.pad_from(cell_start, 7);
+  c.put(' ');
+  cell_start = c.pos();
+  c.put(r.history.empty() ? std::string_view("-") : r.history);
+  c.pad_from(cell_start, 14);
+  c.put(' ');
   // "49 µs (12 µs / 37 µs)": padded by characters, not bytes ("µ" is two bytes in UTF-8).
-  char cell[3 * kMaxDurationText + 8];
+  const std::size_t n = handshake_cell(r, c.pos());
+  std::size_t continuation = 0;
+  for (std::size_t i = 0; i < n; ++i) continuation += (static_cast<unsigned char>(c.pos()[i]) & 0xC0U) == 0x80U ? 1U : 0U;
+  c.advance(n);
+  if (n - continuation < 37) c.put_spaces(37 - (n - continuation));
+  c.put(' ');
+  cell_start = c.pos();
+  c.put_u64(r.orig_bytes);
+  c.put(" / ");
+  c.put_u64(r.resp_bytes);
+  c.pad_from(cell_start, 17);
+  c.put(' ');
+  c.put(r.teardown.empty() ? std::string_view("-") : r.teardown);
+  c.put('\n');
+  w.advance(static_cast<std::size_t>(c.pos() - start));
+}
+
+std::size_t TextSink::handshake_cell(const RowView& r, char* cell) const noexcept {
   std::size_t n = 0;
   auto text = [&](std::string_view t) {
     std::memcpy(cell + n, t.data(), t.size());
@@ -604,16 +657,7 @@ void TextSink::table_row(const Row& r) {
   } else {
     text("-");
   }
-  w.put_padded_utf8(std::string_view(cell, n), 37);
-  w.put(' ');
-  const std::size_t m = w.mark();
-  w.put_u64(r.orig_bytes);
-  w.put(" / ");
-  w.put_u64(r.resp_bytes);
-  w.pad_from(m, 17);
-  w.put(' ');
-  w.put(r.teardown.empty() ? std::string_view("-") : std::string_view(r.teardown));
-  w.put('\n');
+  return n;
 }
 
 void TextSink::conn_line(const Row& r, std::int64_t last_ns, std::string_view end_reason) {
@@ -665,7 +709,11 @@ void TextSink::conn_line(const Row& r, std::int64_t last_ns, std::string_view en
 
 void TextSink::conn(const track::ConnRecord& r) {
   ++conns_;
-  ++states_[r.conn_state];
+  {
+    auto it = std::find_if(states_.begin(), states_.end(), [&](const auto& e) { return e.first == r.conn_state; });
+    if (it == states_.end()) it = states_.emplace(states_.end(), r.conn_state, 0);
+    ++it->second;
+  }
   if (r.proto == 6) {
     if (r.handshake_rtt_ns >= 0) {
       rtts_.add(r.handshake_rtt_ns);
@@ -686,16 +734,18 @@ void TextSink::conn(const track::ConnRecord& r) {
   }
   if (!opts_.conns) return;
   const bool ports = r.proto == 6 || r.proto == 17;
+  if (opts_.stream_conns && !opts_.packets) {  // a table row as it ends: nothing kept
+    if (!table_header_done_) table_header();
+    table_row(RowView{r.orig_h, ports ? r.orig_p : -1, r.resp_h, ports ? r.resp_p : -1, r.conn_state, r.history,
+                      r.teardown, r.handshake_rtt_ns, r.synack_delay_ns, r.ack_delay_ns, r.orig_bytes,
+                      r.resp_bytes, r.proto});
+    return;
+  }
   Row row{r.ts_ns,        r.orig_h,     ports ? r.orig_p : -1, r.resp_h,           ports ? r.resp_p : -1,
           r.conn_state,   r.history,    r.teardown,            r.handshake_rtt_ns, r.synack_delay_ns,
           r.ack_delay_ns, r.orig_bytes, r.resp_bytes,          r.proto};
   if (opts_.stream_conns && opts_.packets) {
     conn_line(row, r.last_ns, r.end_reason);
-    return;
-  }
-  if (opts_.stream_conns) {
-    if (!table_header_done_) table_header();
-    table_row(row);
     return;
   }
   if (rows_.size() < opts_.max_table_rows) {
@@ -718,6 +768,7 @@ void TextSink::finish(const RunSummary& s) {
     w.put("connections: ");
     w.put_u64(conns_);
     color_reset();
+    std::sort(states_.begin(), states_.end());  // by name, as the map it replaced
     for (const auto& [state, n] : states_) {
       w.put("   ");
       w.put(state);
@@ -727,7 +778,7 @@ void TextSink::finish(const RunSummary& s) {
     w.put('\n');
     if (!opts_.stream_conns) {
       if (!rows_.empty()) table_header();
-      for (const Row& r : rows_) table_row(r);
+      for (const Row& r : rows_) table_row(view(r));
       if (rows_dropped_ > 0) {
         w.put(" ... ");
         w.put_u64(rows_dropped_);

@@ -91,11 +91,28 @@ class TextSink final : public Sink {
     std::uint64_t orig_bytes, resp_bytes;
     std::uint8_t proto;
   };
+  /// A table row's cells, borrowed from a record as it ends or from a kept Row.
+  struct RowView {
+    const net::IpAddress& orig_h;
+    int orig_p;
+    const net::IpAddress& resp_h;
+    int resp_p;
+    std::string_view state, history, teardown;
+    std::int64_t rtt_ns, synack_ns, ack_ns;
+    std::uint64_t orig_bytes, resp_bytes;
+    std::uint8_t proto;
+  };
+  static RowView view(const Row& r) noexcept {
+    return {r.orig_h, r.orig_p, r.resp_h, r.resp_p, r.state, r.history, r.teardown,
+            r.rtt_ns, r.synack_ns, r.ack_ns, r.orig_bytes, r.resp_bytes, r.proto};
+  }
   void packet_header();
   /// The decode problem marker (if any) and the newline that end every packet line.
   void end_line(const decode::DecodedFrame& f);
   void table_header();
-  void table_row(const Row& row);
+  void table_row(const RowView& row);
+  /// "49 µs (12 µs / 37 µs)" into `cell` (3 * kMaxDurationText + 8 bytes); returns its length in bytes.
+  std::size_t handshake_cell(const RowView& r, char* cell) const noexcept;
   void conn_line(const Row& row, std::int64_t last_ns, std::string_view end_reason);
   void put_time_of_day(std::int64_t ts_ns);
   // The Cursor helpers take and return the cursor by value: a cursor behind a reference lives in memory,
@@ -121,7 +138,7 @@ class TextSink final : public Sink {
   std::vector<Row> rows_;
   std::uint64_t rows_dropped_ = 0;
   std::uint64_t conns_ = 0;
-  std::map<std::string, std::uint64_t> states_;
+  std::vector<std::pair<std::string, std::uint64_t>> states_;  // few distinct: searched, sorted at the end
   DurationQuantiles rtts_;            // handshake RTTs: bounded memory, exact up to 65,536
   std::uint64_t rtt_decades_[7] = {};  // <10µs, <100µs, ... >=1s, counted as they come
   std::vector<std::pair<std::int64_t, std::string>> slowest_;  // top handshakes by RTT
