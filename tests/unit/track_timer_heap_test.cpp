@@ -4,19 +4,20 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <random>
 #include <vector>
 
 #include "synscope/track/timer_heap.hpp"
 
 using synscope::track::HeapEntry;
-namespace timer_heap = synscope::track::timer_heap;
+using synscope::track::TimerHeap;
 
 namespace {
 
 /// Pops the reference's earliest entry by (deadline, id) — what the tracker fires next.
 HeapEntry pop_reference(std::vector<HeapEntry>& ref) {
-  const auto it = std::min_element(ref.begin(), ref.end(), timer_heap::earlier);
+  const auto it = std::min_element(ref.begin(), ref.end(), TimerHeap::earlier);
   const HeapEntry e = *it;
   ref.erase(it);
   return e;
@@ -28,7 +29,7 @@ bool same(const HeapEntry& a, const HeapEntry& b) { return a.deadline == b.deadl
 
 TEST_CASE("timer heap: random pushes and pops come out in (deadline, id) order") {
   std::mt19937_64 rng(20261204);
-  std::vector<HeapEntry> heap;
+  TimerHeap heap;
   std::vector<HeapEntry> ref;
   std::size_t pops = 0;
   for (int step = 0; step < 20000; ++step) {
@@ -37,18 +38,18 @@ TEST_CASE("timer heap: random pushes and pops come out in (deadline, id) order")
       // Few distinct deadlines, so ties on the deadline (decided by id) are common.
       const HeapEntry e{static_cast<std::int64_t>(rng() % 50), static_cast<std::uint32_t>(rng() % 1000),
                         static_cast<std::uint32_t>(rng() % 300)};
-      timer_heap::push(heap, e);
+      heap.push(e);
       ref.push_back(e);
     } else {
-      const HeapEntry got = timer_heap::pop(heap);
+      const HeapEntry got = heap.pop();
       const HeapEntry want = pop_reference(ref);
       REQUIRE(same(got, want));
       ++pops;
     }
     REQUIRE(heap.size() == ref.size());
-    if (!heap.empty()) CHECK(same(heap.front(), *std::min_element(ref.begin(), ref.end(), timer_heap::earlier)));
+    if (!heap.empty()) CHECK(same(heap.top(), *std::min_element(ref.begin(), ref.end(), TimerHeap::earlier)));
   }
-  while (!heap.empty()) REQUIRE(same(timer_heap::pop(heap), pop_reference(ref)));
+  while (!heap.empty()) REQUIRE(same(heap.pop(), pop_reference(ref)));
   CHECK(ref.empty());
   CHECK(pops > 5000);
 }
@@ -56,21 +57,40 @@ TEST_CASE("timer heap: random pushes and pops come out in (deadline, id) order")
 TEST_CASE("timer heap: make() after dropping entries, and tiny heaps") {
   std::mt19937_64 rng(7);
   for (const std::size_t n : {0U, 1U, 2U, 3U, 4U, 5U, 6U, 17U, 1000U}) {
-    std::vector<HeapEntry> heap;
+    TimerHeap heap;
+    std::vector<HeapEntry> ref;
     for (std::size_t i = 0; i < n; ++i) {
-      timer_heap::push(heap, {static_cast<std::int64_t>(rng() % 100), static_cast<std::uint32_t>(i),
-                              static_cast<std::uint32_t>(rng() % 10)});
+      const HeapEntry e{static_cast<std::int64_t>(rng() % 100), static_cast<std::uint32_t>(i),
+                        static_cast<std::uint32_t>(rng() % 10)};
+      heap.push(e);
+      if (e.idx % 3 != 1) ref.push_back(e);
     }
     // The tracker's compaction: drop entries anywhere, then rebuild.
-    std::erase_if(heap, [](const HeapEntry& e) { return e.idx % 3 == 1; });
-    std::vector<HeapEntry> ref = heap;
-    timer_heap::make(heap);
-    std::sort(ref.begin(), ref.end(), timer_heap::earlier);
+    heap.remove_if([](const HeapEntry& e) { return e.idx % 3 == 1; });
+    CHECK(heap.size() == ref.size());
+    std::sort(ref.begin(), ref.end(), TimerHeap::earlier);
     INFO("n = " << n);
     for (const HeapEntry& want : ref) {
       REQUIRE(!heap.empty());
-      CHECK(same(timer_heap::pop(heap), want));
+      CHECK(same(heap.pop(), want));
     }
     CHECK(heap.empty());
   }
+}
+
+TEST_CASE("timer heap: the children of every entry share one cache line, and release() empties it") {
+  TimerHeap heap;
+  for (std::uint32_t i = 0; i < 5000; ++i) heap.push({static_cast<std::int64_t>(i * 7919U % 1000U), i, i});
+  for (std::size_t i = 0; TimerHeap::kArity * i + TimerHeap::kArity < heap.size(); i += 97) {
+    const auto first = reinterpret_cast<std::uintptr_t>(&heap[TimerHeap::kArity * i + 1]);
+    const auto last = reinterpret_cast<std::uintptr_t>(&heap[TimerHeap::kArity * i + TimerHeap::kArity]);
+    CHECK(first % 64 == 0);
+    CHECK(last / 64 == first / 64);
+  }
+  heap.release();
+  CHECK(heap.empty());
+  heap.push({5, 1, 1});
+  heap.push({3, 2, 2});
+  CHECK(heap.pop().deadline == 3);
+  CHECK(heap.size() == 1);
 }
