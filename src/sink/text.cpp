@@ -5,6 +5,7 @@
 #include "synscope/sink/text.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -302,7 +303,7 @@ Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
   c.put(' ');
   const track::Step step = label != nullptr ? label->step : track::Step::kNone;
   if (step == track::Step::kNone) {
-    c.put_padded_short({}, kStepWidth);
+    c.put_padded_short("", kStepWidth);  // not {}: memcpy from a null pointer is undefined even for 0 bytes
   } else if (!opts_.color) {
     c.put_padded_short(step_text(step), kStepWidth);
   } else {
@@ -398,6 +399,7 @@ void TextSink::packet(const PacketEvent& ev) {
   if (f.transport == Transport::kTcp) {
     c = put_tcp(c, ev);
     if (f.ip.header_checksum == decode::ChecksumState::kBad) c.put(" bad-ip-csum");
+    assert(c.pos() - line <= static_cast<std::ptrdiff_t>(kMaxLinePrefix + kMaxTcpText));  // the sanitizer build checks
     w.advance(static_cast<std::size_t>(c.pos() - line));
     end_line(f);
     if (opts_.explain && ev.label != nullptr) explain(ev);
@@ -574,7 +576,8 @@ void TextSink::table_row(const RowView& r) {
   // One reservation for the row: endpoints, proto, the three durations with their separators, the byte
   // counts, and the record's strings (the fixed-width cells may store 32 blanks past their text).
   const std::size_t longest = 1 + 2 * (kMaxEndpointText + 1) + 6 + 3 * kMaxDurationText + 16 + 2 * 20 + 5 +
-                              r.state.size() + r.history.size() + r.teardown.size() + 3 * detail::kMaxPadWidth;
+                              std::max<std::size_t>(r.state.size(), 7) + 1 + std::max<std::size_t>(r.history.size(), 14) +
+                              1 + r.teardown.size() + 3 * detail::kMaxPadWidth;
   if (longest > Writer::kMinCapacity) {  // not from this tracker's records; written piece by piece
     w.put(' ');
     put_endpoint(w, r.orig_h, r.orig_p, 23);
@@ -633,6 +636,7 @@ void TextSink::table_row(const RowView& r) {
   c.put(' ');
   c.put(r.teardown.empty() ? std::string_view("-") : r.teardown);
   c.put('\n');
+  assert(c.pos() - start + static_cast<std::ptrdiff_t>(3 * detail::kMaxPadWidth) <= static_cast<std::ptrdiff_t>(longest));
   w.advance(static_cast<std::size_t>(c.pos() - start));
 }
 
