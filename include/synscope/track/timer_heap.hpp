@@ -59,6 +59,9 @@ class TimerHeap {
 
   void push(HeapEntry e) {
     std::size_t i = size();
+    // Room for a power of two of entries plus the padding: growing the storage itself by doubling
+    // (3, 6, …, 3·2^k) would reach 1.5 times the entries' size, and a SYN flood's peak memory with it.
+    if (v_.size() == v_.capacity()) v_.reserve(kPad + 2 * std::max<std::size_t>(i, 32));
     v_.push_back(e);
     while (i > 0) {
       const std::size_t parent = (i - 1) / kArity;
@@ -88,6 +91,8 @@ class TimerHeap {
     Storage().swap(v_);
     v_.resize(kPad);
   }
+  /// Entries the storage holds without growing (tests).
+  [[nodiscard]] std::size_t capacity() const noexcept { return v_.capacity() - kPad; }
 
  private:
   static constexpr std::size_t kPad = kArity - 1;
