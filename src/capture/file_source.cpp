@@ -479,7 +479,7 @@ struct FileSource::Impl {
 FileSource::FileSource(const std::vector<std::string>& paths, const FileOptions& opts)
     : impl_(std::make_unique<Impl>()) {
   if (paths.empty()) throw CaptureError("no input file given");
-  const std::size_t block = opts.read_buffer > 0 ? opts.read_buffer : 1U << 20U;
+  const std::size_t block = opts.read_buffer > 0 ? opts.read_buffer : FileOptions{}.read_buffer;
   impl_->filter = opts.filter;
   impl_->inputs.reserve(paths.size());
   for (const std::string& path : paths) {
