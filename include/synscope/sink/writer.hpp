@@ -4,6 +4,7 @@
 /// The per-call fast paths are inline: a sink's `put("\",\"src\":")` compiles to a few stores, and the
 /// slow paths (buffer full, write(2)) live in writer.cpp.
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -287,6 +288,7 @@ class Writer {
   /// Direct access for formatters that write into the buffer: at least `n` (<= kMinCapacity) writable bytes
   /// at the returned pointer, of which advance() then keeps the first `used`.
   [[nodiscard]] char* room(std::size_t n) {
+    assert(n <= cap_);  // kMinCapacity bounds every caller's n; the sanitizer build checks
     if (cap_ - len_ < n) flush();
     return buf_.get() + len_;
   }
