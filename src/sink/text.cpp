@@ -35,30 +35,8 @@ constexpr std::int64_t kRttDecadeEdges[] = {10'000, 100'000, 1'000'000, 10'000'0
 constexpr const char* kRttDecadeNames[] = {"   < 10us", "  < 100us", "    < 1ms", "   < 10ms", "  < 100ms", "     < 1s", "    >= 1s"};
 constexpr std::size_t kSlowestKept = 5;
 
-/// Room format_endpoint() needs: "[" IPv6 "]:" and a port (detail::format_u64 wants room for 20 digits).
-constexpr std::size_t kMaxEndpointText = net::kMaxAddressText + 3 + 20;
-
-/// "192.0.2.1:41138" or "[2001:db8::1]:443"; without a port when port < 0. `out` holds kMaxEndpointText.
-std::size_t format_endpoint(const net::IpAddress& a, int port, char* out) noexcept {
-  if (port < 0) return net::format_address(a, out);
-  std::size_t n = 0;
-  if (a.version == 6) {
-    out[0] = '[';
-    n = 1 + net::format_address(a, out + 1);
-    out[n++] = ']';
-  } else {
-    n = net::format_address(a, out);
-  }
-  out[n++] = ':';
-  n += detail::format_u64(static_cast<std::uint64_t>(port), out + n);
-  out[n] = '\0';
-  return n;
-}
-
-std::string endpoint_string(const net::IpAddress& a, int port) {
-  char buf[kMaxEndpointText];
-  return {buf, format_endpoint(a, port, buf)};
-}
+/// Room an endpoint needs: "[" IPv6 "]:" and a port, and the fixed-size copy of the address text.
+constexpr std::size_t kMaxEndpointText = 1 + AddressTextCache::kTextRoom + 2 + 5;
 
 /// The step column: the tracker's step name, except that the second of two crossing FINs, "teardown 1/4
 /// (simultaneous)", is shown as "teardown 1/4" with a "simultaneous close" note so that it fits the column.
@@ -355,6 +333,12 @@ Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
   return c;
 }
 
+std::string TextSink::endpoint_string(const net::IpAddress& a, int port) {
+  char buf[kMaxEndpointText + detail::kMaxPadWidth];
+  const Cursor c = put_endpoint(Cursor(buf), a, port, 0);
+  return {buf, static_cast<std::size_t>(c.pos() - buf)};
+}
+
 void TextSink::put_endpoint(Writer& w, const net::IpAddress& a, int port, std::size_t width) {
   char* const start = w.room(kMaxEndpointText + detail::kMaxPadWidth);
   const Cursor c = put_endpoint(Cursor(start), a, port, width);
@@ -582,71 +566,29 @@ void TextSink::table_header() {
 
 void TextSink::table_row(const RowView& r) {
   Writer& w = out_;
-  // One reservation for the row: endpoints, proto, the three durations with their separators, the byte
-  // counts, and the record's strings (the fixed-width cells may store 32 blanks past their text).
-  const std::size_t longest = 1 + 2 * (kMaxEndpointText + 1) + 6 + 3 * kMaxDurationText + 16 + 2 * 20 + 5 +
-                              std::max<std::size_t>(r.state.size(), 7) + 1 + std::max<std::size_t>(r.history.size(), 14) +
-                              1 + r.teardown.size() + 3 * detail::kMaxPadWidth;
-  if (longest > Writer::kMinCapacity) {  // not from this tracker's records; written piece by piece
-    w.put(' ');
-    put_endpoint(w, r.orig_h, r.orig_p, 23);
-    w.put(' ');
-    put_endpoint(w, r.resp_h, r.resp_p, 23);
-    w.put(' ');
-    w.put_padded(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
-    w.put(' ');
-    w.put_padded(r.state, 7);
-    w.put(' ');
-    w.put_padded(r.history.empty() ? std::string_view("-") : r.history, 14);
-    w.put(' ');
-    char cell[3 * kMaxDurationText + 8];
-    const std::size_t n = handshake_cell(r, cell);
-    w.put_padded_utf8(std::string_view(cell, n), 37);
-    w.put(' ');
-    const std::size_t m = w.mark();
-    w.put_u64(r.orig_bytes);
-    w.put(" / ");
-    w.put_u64(r.resp_bytes);
-    w.pad_from(m, 17);
-    w.put(' ');
-    w.put(r.teardown.empty() ? std::string_view("-") : r.teardown);
-    w.put('\n');
-    return;
-  }
-  char* const start = w.room(longest);
-  Cursor c(start);
-  c.put(' ');
-  c = put_endpoint(c, r.orig_h, r.orig_p, 23);
-  c.put(' ');
-  c = put_endpoint(c, r.resp_h, r.resp_p, 23);
-  c.put(' ');
-  c.put_padded_short(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
-  c.put(' ');
-  const char* cell_start = c.pos();
-  c.put(r.state);
-  c.pad_from(cell_start, 7);
-  c.put(' ');
-  cell_start = c.pos();
-  c.put(r.history.empty() ? std::string_view("-") : r.history);
-  c.pad_from(cell_start, 14);
-  c.put(' ');
+  w.put(' ');
+  put_endpoint(w, r.orig_h, r.orig_p, 23);
+  w.put(' ');
+  put_endpoint(w, r.resp_h, r.resp_p, 23);
+  w.put(' ');
+  w.put_padded(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
+  w.put(' ');
+  w.put_padded(r.state, 7);
+  w.put(' ');
+  w.put_padded(r.history.empty() ? std::string_view("-") : r.history, 14);
+  w.put(' ');
   // "49 µs (12 µs / 37 µs)": padded by characters, not bytes ("µ" is two bytes in UTF-8).
-  const std::size_t n = handshake_cell(r, c.pos());
-  std::size_t continuation = 0;
-  for (std::size_t i = 0; i < n; ++i) continuation += (static_cast<unsigned char>(c.pos()[i]) & 0xC0U) == 0x80U ? 1U : 0U;
-  c.advance(n);
-  if (n - continuation < 37) c.put_spaces(37 - (n - continuation));
-  c.put(' ');
-  cell_start = c.pos();
-  c.put_u64(r.orig_bytes);
-  c.put(" / ");
-  c.put_u64(r.resp_bytes);
-  c.pad_from(cell_start, 17);
-  c.put(' ');
-  c.put(r.teardown.empty() ? std::string_view("-") : r.teardown);
-  c.put('\n');
-  assert(c.pos() - start + static_cast<std::ptrdiff_t>(3 * detail::kMaxPadWidth) <= static_cast<std::ptrdiff_t>(longest));
-  w.advance(static_cast<std::size_t>(c.pos() - start));
+  char cell[3 * kMaxDurationText + 8];
+  w.put_padded_utf8(std::string_view(cell, handshake_cell(r, cell)), 37);
+  w.put(' ');
+  const std::size_t m = w.mark();
+  w.put_u64(r.orig_bytes);
+  w.put(" / ");
+  w.put_u64(r.resp_bytes);
+  w.pad_from(m, 17);
+  w.put(' ');
+  w.put(r.teardown.empty() ? std::string_view("-") : r.teardown);
+  w.put('\n');
 }
 
 std::size_t TextSink::handshake_cell(const RowView& r, char* cell) const noexcept {

@@ -122,6 +122,8 @@ class TextSink final : public Sink {
   /// "192.0.2.1:41138" or "[2001:db8::1]:443" (no port when port < 0), left-aligned in `width` (<= 32).
   [[nodiscard]] Cursor put_endpoint(Cursor c, const net::IpAddress& a, int port, std::size_t width) noexcept;
   void put_endpoint(Writer& w, const net::IpAddress& a, int port, std::size_t width);
+  /// The same as a string (the summary's slowest handshakes).
+  std::string endpoint_string(const net::IpAddress& a, int port);
   [[nodiscard]] Cursor put_tcp(Cursor c, const PacketEvent& ev);
   void explain(const PacketEvent& ev);
   void color(std::string_view code);
