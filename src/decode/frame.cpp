@@ -127,9 +127,8 @@ void short_header(DecodedFrame& out, const L4Context& c, Layer layer, const char
 void summarize_options(Bytes options, TcpOptionSummary& s) noexcept {
   // The same walk as TcpOptionIterator, inlined: this runs for every SYN and every timestamped segment.
   const std::size_t n = options.size();
-  // By far the commonest layout (every segment of a timestamped connection from Linux, BSD, macOS):
-  // NOP, NOP, timestamps (RFC 7323 Appendix A). What the walk below finds in it, without walking.
-  if (n == 12 && load_be32(options, 0) == 0x0101080AU) {
+  // What the walk below finds in the commonest layout, without walking.
+  if (is_nop_nop_timestamps(options)) {
     s.has_timestamps = true;
     s.ts_val = load_be32(options, 4);
     s.ts_ecr = load_be32(options, 8);

@@ -86,9 +86,8 @@ void put_problem(Writer& w, const decode::Problem& p) {
 
 /// `cut`: the snap length ended the header inside the options; the "[|tcp]" marker says so already.
 Cursor put_tcp_options(Cursor c, const decode::TcpInfo& tcp, bool cut) noexcept {
-  // NOP, NOP, timestamp: the option block of nearly every segment of a timestamped connection, by one
-  // compare (what the walk below prints for it).
-  if (tcp.options.size() == 12 && load_be32(tcp.options, 0) == 0x0101080AU) {
+  // What the walk below prints for the commonest option block, without walking.
+  if (decode::is_nop_nop_timestamps(tcp.options)) {
     c.put("TS val ");
     c.put_u32(load_be32(tcp.options, 4));
     c.put(" ecr ");

@@ -257,6 +257,13 @@ struct TcpOption {
   std::uint8_t len = 0;   ///< total length incl. kind and len bytes (1 for EOL/NOP)
   Bytes data;             ///< option body (len - 2 bytes)
 };
+/// By far the commonest TCP option block (every segment of a timestamped connection from Linux, BSD,
+/// macOS): NOP, NOP, timestamps (RFC 7323 Appendix A), the values at bytes 4 and 8. Decoders and printers
+/// take it without walking the options.
+inline bool is_nop_nop_timestamps(Bytes options) noexcept {
+  return options.size() == 12 && load_be32(options, 0) == 0x0101080AU;
+}
+
 class TcpOptionIterator {
  public:
   explicit TcpOptionIterator(Bytes options) noexcept : rest_(options) {}
