@@ -59,16 +59,15 @@ ConnRecord refused_record() {
   return r;
 }
 
-/// What a TextSink with `opts` prints for the two records and the summary.
-std::string render(synscope::sink::TextOptions opts) {
+/// What a TextSink with `opts` prints when `feed` drives it (through a temporary file).
+template <typename Feed>
+std::string printed(synscope::sink::TextOptions opts, Feed feed) {
   std::FILE* f = std::tmpfile();
   REQUIRE(f != nullptr);
   {
     synscope::sink::Writer w(::fileno(f));
     synscope::sink::TextSink sink(w, opts);
-    sink.conn(handshake_record());
-    sink.conn(refused_record());
-    sink.finish(synscope::sink::RunSummary{});
+    feed(sink);
     w.flush();
   }
   std::string out;
@@ -78,6 +77,15 @@ std::string render(synscope::sink::TextOptions opts) {
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
   std::fclose(f);
   return out;
+}
+
+/// What a TextSink with `opts` prints for the two records and the summary.
+std::string render(synscope::sink::TextOptions opts) {
+  return printed(opts, [](synscope::sink::TextSink& sink) {
+    sink.conn(handshake_record());
+    sink.conn(refused_record());
+    sink.finish(synscope::sink::RunSummary{});
+  });
 }
 
 }  // namespace
@@ -155,24 +163,12 @@ TEST_CASE("TextSink: the longest TCP packet line fits the room packet() reserves
     label.rel_ack = std::numeric_limits<std::int64_t>::max();
     label.since_syn_ns = std::numeric_limits<std::int64_t>::max();
 
-    std::FILE* file = std::tmpfile();
-    REQUIRE(file != nullptr);
-    {
-      synscope::sink::Writer w(::fileno(file));
-      synscope::sink::TextOptions opts;
-      opts.color = true;
-      opts.nano = true;
-      opts.conns = false;
-      synscope::sink::TextSink sink(w, opts);
-      sink.packet(synscope::sink::PacketEvent{raw, f, &label});
-      w.flush();
-    }
-    std::string out;
-    std::rewind(file);
-    char buf[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) out.append(buf, n);
-    std::fclose(file);
+    synscope::sink::TextOptions opts;
+    opts.color = true;
+    opts.nano = true;
+    opts.conns = false;
+    const std::string out =
+        printed(opts, [&](synscope::sink::TextSink& sink) { sink.packet(synscope::sink::PacketEvent{raw, f, &label}); });
     std::istringstream lines(out);
     std::string header;
     std::string line;
