@@ -1,14 +1,16 @@
 // Fuzz target: decode_frame() on every supported link type (and one it does not support).
 // Input: byte 0 picks the link type, byte 1 the options (checksum verification, wire length), the rest
 // is the captured frame. Besides "no crash, no sanitizer report" it checks what the header promises:
-// every span points into the frame, offsets stay inside the captured bytes, and a DecodedFrame reused
-// across frames (as the pipeline does) gives the same answer as a fresh one.
+// every span points into the frame, offsets stay inside the captured bytes, a DecodedFrame reused
+// across frames (as the pipeline does) gives the same answer as a fresh one, and summarize_flow() agrees
+// with from_frame() wherever it accepts a frame.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
+#include "synscope/decode/flow.hpp"
 #include "synscope/decode/frame.hpp"
 #include "synscope/net/ip_address.hpp"
 #include "synscope/track/summary.hpp"
@@ -53,6 +55,17 @@ void same(const decode::DecodedFrame& a, const decode::DecodedFrame& b) {
   SYNSCOPE_FUZZ_CHECK(a.udp.length == b.udp.length && a.udp.payload_len == b.udp.payload_len);
   SYNSCOPE_FUZZ_CHECK(a.icmp.type == b.icmp.type && a.icmp.quoted.present == b.icmp.quoted.present);
   SYNSCOPE_FUZZ_CHECK(a.icmp.quoted.truncated == b.icmp.quoted.truncated);
+}
+
+bool same_summary(const decode::FlowSummary& a, const decode::FlowSummary& b) {
+  return a.ts_ns == b.ts_ns && a.src == b.src && a.dst == b.dst && a.proto == b.proto && a.sport == b.sport &&
+         a.dport == b.dport && a.ip_len == b.ip_len && a.tcp_flags == b.tcp_flags && a.seq == b.seq &&
+         a.ack_seq == b.ack_seq && a.window == b.window && a.payload_len == b.payload_len &&
+         a.payload_truncated == b.payload_truncated && a.checksum_bad == b.checksum_bad &&
+         a.ip_checksum_bad == b.ip_checksum_bad && a.is_fragment == b.is_fragment && a.has_mss == b.has_mss &&
+         a.mss == b.mss && a.has_wscale == b.has_wscale && a.wscale == b.wscale && a.sack_ok == b.sack_ok &&
+         a.has_timestamps == b.has_timestamps && a.icmp_type == b.icmp_type && a.icmp_code == b.icmp_code &&
+         a.icmp_one_way == b.icmp_one_way;
 }
 
 // Touches what sinks print, so that the sanitizers see every byte they would read.
@@ -107,6 +120,17 @@ int decode_frame_one(const std::uint8_t* data, std::size_t size) {
   static decode::DecodedFrame reused;
   decode::decode_frame(dlt, frame, wire_len, reused, dopts);
   same(fresh, reused);
+
+  // The pipeline's short way to a tracker summary: where it accepts the frame, exactly the long way's.
+  decode::FlowSummary quick;
+  bool quick_bad = false;
+  if (decode::summarize_flow(dlt, frame, wire_len, 7, quick, quick_bad, dopts)) {
+    SYNSCOPE_FUZZ_CHECK(fresh.ok());
+    const track::PacketSummary slow = track::from_frame(fresh, 7);
+    SYNSCOPE_FUZZ_CHECK(same_summary(quick, slow));
+    SYNSCOPE_FUZZ_CHECK(quick_bad == (decode::has(fresh.anomalies, decode::Anomaly::kL4ChecksumBad) ||
+                                      decode::has(fresh.anomalies, decode::Anomaly::kIpChecksumBad)));
+  }
 
   keep(exercise_printing(fresh));
   return 0;

@@ -124,7 +124,9 @@ void short_header(DecodedFrame& out, const L4Context& c, Layer layer, const char
   }
 }
 
-void summarize_options(Bytes options, TcpOptionSummary& s) noexcept {
+}  // namespace
+
+void summarize_tcp_options(Bytes options, TcpOptionSummary& s) noexcept {
   // The same walk as TcpOptionIterator, inlined: this runs for every SYN and every timestamped segment.
   const std::size_t n = options.size();
   // What the walk below finds in the commonest layout, without walking.
@@ -216,6 +218,8 @@ void summarize_options(Bytes options, TcpOptionSummary& s) noexcept {
   }
 }
 
+namespace {
+
 void decode_tcp(const L4Context& c, DecodedFrame& out, const DecodeOptions& opts) noexcept {
   out.transport = Transport::kTcp;
   TcpInfo& t = out.tcp;
@@ -252,13 +256,13 @@ void decode_tcp(const L4Context& c, DecodedFrame& out, const DecodeOptions& opts
   t.payload_len = c.seg_len - doff;
   if (doff > b.size()) {
     t.options = b.subspan(20);
-    summarize_options(t.options, t.opt);
+    summarize_tcp_options(t.options, t.opt);
     set_problem(out, Status::kTruncated, Layer::kTcp, kTruncTcp, doff, u32(b.size()));
     return;
   }
   t.options = b.subspan(20, doff - 20);
   if (!t.options.empty()) {
-    summarize_options(t.options, t.opt);
+    summarize_tcp_options(t.options, t.opt);
     if (t.opt.malformed) add(out, Anomaly::kTcpOptionsMalformed);
   }
   out.payload = b.subspan(doff);

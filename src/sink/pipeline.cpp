@@ -11,6 +11,7 @@
 #include <span>
 #include <thread>
 
+#include "synscope/decode/flow.hpp"
 #include "synscope/track/summary.hpp"
 
 namespace synscope::sink {
@@ -242,26 +243,40 @@ bool Pipeline::decode_raw(const capture::RawFrame& raw) {
   return opts_.track && trackable;
 }
 
+bool Pipeline::summarize_raw(const capture::RawFrame& raw, track::PacketSummary& out) {
+  if (!opts_.track) return decode_raw(raw);
+  bool bad_checksum = false;
+  if (decode::summarize_flow(raw.dlt, raw.bytes, raw.wire_len, raw.ts_ns, out, bad_checksum, opts_.decode)) {
+    // What decode_raw() counts for a frame without a problem.
+    ++totals_.frames_matched;
+    totals_.frames_read = raw.frame_no;
+    totals_.bad_checksums += bad_checksum ? 1U : 0U;
+    return true;
+  }
+  if (!decode_raw(raw)) return false;
+  out = track::from_frame(frame_, raw.ts_ns);
+  return true;
+}
+
 void Pipeline::process(const capture::RawFrame& raw) {
-  // The summaries are built in place by from_frame() (no value-initialised PacketSummary first: an
-  // 88-byte clear per packet that the compiler emits as `rep stos`).
+  // The summaries are built in place (no value-initialised PacketSummary first: an 88-byte clear per
+  // packet that the compiler emits as `rep stos`).
   if (handoff_) {
     Handoff& h = *handoff_;
     auto& block = h.current().pkts;
-    if (decode_raw(raw)) {
-      block.push_back(track::from_frame(frame_, raw.ts_ns));
-      if (block.size() == Handoff::kBlock) {
-        h.shards.front().t->prepare(block, h.current().keys);  // any shard's: they share the hash secret
-        if (!h.push()) stop_thread();  // rethrows the tracking thread's error
-      }
+    block.emplace_back();
+    if (!summarize_raw(raw, block.back())) {
+      block.pop_back();
+      return;
+    }
+    if (block.size() == Handoff::kBlock) {
+      h.shards.front().t->prepare(block, h.current().keys);  // any shard's: they share the hash secret
+      if (!h.push()) stop_thread();  // rethrows the tracking thread's error
     }
     return;
   }
   if (!opts_.packet_events) {
-    if (decode_raw(raw)) {
-      batch_[batched_] = track::from_frame(frame_, raw.ts_ns);
-      if (++batched_ == batch_.size()) drain();
-    }
+    if (summarize_raw(raw, batch_[batched_]) && ++batched_ == batch_.size()) drain();
     return;
   }
   track::PacketLabel label;

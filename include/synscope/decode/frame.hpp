@@ -264,6 +264,10 @@ inline bool is_nop_nop_timestamps(Bytes options) noexcept {
   return options.size() == 12 && load_be32(options, 0) == 0x0101080AU;
 }
 
+/// What the options of a TCP header say (MSS, window scale, SACK, timestamps, TFO, MPTCP) and whether
+/// one ran past the block or had an impossible length.
+void summarize_tcp_options(Bytes options, TcpOptionSummary& s) noexcept;
+
 class TcpOptionIterator {
  public:
   explicit TcpOptionIterator(Bytes options) noexcept : rest_(options) {}

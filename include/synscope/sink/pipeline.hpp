@@ -64,6 +64,9 @@ class Pipeline {
   bool stopped_ = false;  // the tracking threads have been joined (stop_thread())
   /// Decodes `raw` into frame_ and counts it in totals_; true if the tracker takes it.
   bool decode_raw(const capture::RawFrame& raw);
+  /// Without packet events: `raw`'s tracker summary into `out`, by decode::summarize_flow() where it
+  /// applies and by decode_raw() + from_frame() otherwise; counts it in totals_. True if tracked.
+  bool summarize_raw(const capture::RawFrame& raw, track::PacketSummary& out);
   void drain();
   void track_thread();
   void stop_thread();

@@ -6,41 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "synscope/decode/flow.hpp"
 #include "synscope/net/ip_address.hpp"
 
 namespace synscope::track {
 
-/// The scalars of one packet the tracker needs (copied out of a decode::DecodedFrame by from_frame()).
-struct PacketSummary {
-  std::int64_t ts_ns = 0;
-  net::IpAddress src;
-  net::IpAddress dst;
-  std::uint8_t proto = 0;        ///< 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, others
-  std::uint16_t sport = 0;       ///< for ICMP: Zeek's "port" mapping (type / counterpart type)
-  std::uint16_t dport = 0;
-  std::uint32_t ip_len = 0;      ///< IP total length (Zeek's *_ip_bytes)
-  // TCP only
-  std::uint16_t tcp_flags = 0;
-  std::uint32_t seq = 0;
-  std::uint32_t ack_seq = 0;
-  std::uint16_t window = 0;
-  std::uint32_t payload_len = 0; ///< TCP/UDP/ICMP payload length from the IP length
-  bool payload_truncated = false; ///< fewer payload bytes captured than payload_len (snaplen)
-  bool checksum_bad = false;     ///< transport checksum verified wrong
-  bool ip_checksum_bad = false;  ///< IPv4 header checksum verified wrong (Zeek drops such packets)
-  bool is_fragment = false;      ///< non-first fragment (no transport header)
-  // SYN options (negotiation)
-  bool has_mss = false;
-  std::uint16_t mss = 0;
-  bool has_wscale = false;
-  std::uint8_t wscale = 0;
-  bool sack_ok = false;
-  bool has_timestamps = false;
-  // ICMP
-  std::uint8_t icmp_type = 0;
-  std::uint8_t icmp_code = 0;
-  bool icmp_one_way = false;     ///< no counterpart type: the flow is keyed by direction (Zeek's is_one_way)
-};
+/// The scalars of one packet the tracker needs (decode/flow.hpp).
+using PacketSummary = decode::FlowSummary;
 
 /// Step of the handshake / teardown a TCP packet plays, if any.
 enum class Step : std::uint8_t {
