@@ -16,6 +16,7 @@
 
 #include "synscope/decode/flow.hpp"
 
+#include <bit>
 #include <cstring>
 
 #include "synscope/net/checksum.hpp"
@@ -40,12 +41,32 @@ void set_address(net::IpAddress& a, const std::byte* p, std::size_t n) noexcept 
   std::memcpy(a.bytes.data(), p, n);
 }
 
-bool checksum_good(std::uint32_t sum) noexcept { return net::checksum_fold(sum) == 0; }
+std::uint64_t load64(const std::byte* p) noexcept {
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+std::uint64_t load32(const std::byte* p) noexcept {
+  std::uint32_t w = 0;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+/// A 64-bit word's 32-bit halves, added: the word's part of a host-order one's-complement sum.
+std::uint64_t halves(std::uint64_t w) noexcept { return (w & 0xFFFFFFFFU) + (w >> 32U); }
+/// A 16-bit value as its big-endian bytes count in a host-order sum (net::native_sum()).
+constexpr std::uint64_t be_word(std::uint32_t v) noexcept {
+  if constexpr (std::endian::native == std::endian::little) return ((v & 0xFFU) << 8U) | ((v >> 8U) & 0xFFU);
+  return v & 0xFFFFU;
+}
+/// The pseudo-header's protocol and length (RFC 9293 §3.1, RFC 8200 §8.1), host order.
+constexpr std::uint64_t pseudo_tail(std::uint8_t proto, std::uint32_t len) noexcept {
+  return be_word(proto) + be_word(len >> 16U) + be_word(len & 0xFFFFU);
+}
 
-/// The transport part: `seg` is the whole IP payload (captured in full); `src`, `dst` the addresses
-/// (`alen` bytes each) for the pseudo-header. Fills the transport fields of `out`; false to decline.
-bool summarize_transport(Bytes seg, std::uint8_t proto, bool v6, const std::byte* src, const std::byte* dst,
-                         std::size_t alen, FlowSummary& out, bool& l4_bad, const DecodeOptions& opts) noexcept {
+/// The transport part: `seg` is the whole IP payload (captured in full); `addr_sum` the host-order sum of
+/// both addresses for the pseudo-header. Fills the transport fields of `out`; false to decline.
+bool summarize_transport(Bytes seg, std::uint8_t proto, bool v6, std::uint64_t addr_sum, FlowSummary& out,
+                         bool& l4_bad, const DecodeOptions& opts) noexcept {
   const auto seg_len = static_cast<std::uint32_t>(seg.size());
   if (proto == kProtoTcp) {
     if (seg_len < 20) return false;
@@ -74,8 +95,7 @@ bool summarize_transport(Bytes seg, std::uint8_t proto, bool v6, const std::byte
     out.sack_ok = o.sack_ok;
     out.has_timestamps = o.has_timestamps;
     if (opts.verify_checksums) {
-      const std::uint32_t pseudo = net::pseudo_header_sum(src, dst, alen, kProtoTcp, seg_len);
-      l4_bad = !checksum_good(net::checksum_add(pseudo, seg));
+      l4_bad = !net::checksum_verifies_native(net::native_sum(seg) + addr_sum + pseudo_tail(kProtoTcp, seg_len));
     }
   } else {
     if (seg_len < 8) return false;
@@ -97,8 +117,8 @@ bool summarize_transport(Bytes seg, std::uint8_t proto, bool v6, const std::byte
     out.has_timestamps = false;
     // RFC 768: zero means "no checksum" over IPv4; over IPv6 it is mandatory, so zero is bad (RFC 8200 §8.1).
     if (opts.verify_checksums && !(field == 0 && !v6)) {
-      const std::uint32_t pseudo = net::pseudo_header_sum(src, dst, alen, kProtoUdp, ulen);
-      l4_bad = field == 0 || !checksum_good(net::checksum_add(pseudo, seg.first(ulen)));
+      const std::uint64_t sum = net::native_sum(seg.first(ulen)) + addr_sum + pseudo_tail(kProtoUdp, ulen);
+      l4_bad = field == 0 || !net::checksum_verifies_native(sum);
     }
   }
   return true;
@@ -164,11 +184,11 @@ bool summarize_flow(std::uint32_t dlt, Bytes frame, std::uint32_t /*wire_len*/, 
     const std::uint8_t proto = load_u8(b, 9);
     if ((proto != kProtoTcp && proto != kProtoUdp) || total < 28) return false;
     out.proto = proto;
-    if (!summarize_transport(b.subspan(20, total - 20U), proto, false, b.data() + 12, b.data() + 16, 4, out, l4_bad,
-                             opts)) {
-      return false;
+    const std::uint64_t addr_sum = halves(load64(b.data() + 12));  // source and destination, adjacent
+    if (!summarize_transport(b.subspan(20, total - 20U), proto, false, addr_sum, out, l4_bad, opts)) return false;
+    if (opts.verify_checksums) {
+      ip_bad = !net::checksum_verifies_native(halves(load64(b.data())) + addr_sum + load32(b.data() + 8));
     }
-    if (opts.verify_checksums) ip_bad = !checksum_good(net::checksum_add_words(0, b.data(), 20));
     set_address(out.src, b.data() + 12, 4);
     set_address(out.dst, b.data() + 16, 4);
     out.ip_len = total;
@@ -178,9 +198,9 @@ bool summarize_flow(std::uint32_t dlt, Bytes frame, std::uint32_t /*wire_len*/, 
     const std::uint8_t proto = load_u8(b, 6);
     if ((proto != kProtoTcp && proto != kProtoUdp) || plen < 8 || 40U + plen > b.size()) return false;
     out.proto = proto;
-    if (!summarize_transport(b.subspan(40, plen), proto, true, b.data() + 8, b.data() + 24, 16, out, l4_bad, opts)) {
-      return false;
-    }
+    std::uint64_t addr_sum = 0;
+    for (std::size_t i = 8; i < 40; i += 8) addr_sum += halves(load64(b.data() + i));  // source, destination
+    if (!summarize_transport(b.subspan(40, plen), proto, true, addr_sum, out, l4_bad, opts)) return false;
     set_address(out.src, b.data() + 8, 16);
     set_address(out.dst, b.data() + 24, 16);
     out.ip_len = 40U + plen;

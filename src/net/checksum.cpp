@@ -1,5 +1,6 @@
 #include "synscope/net/checksum.hpp"
 
+#include <bit>
 #include <cstring>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -43,49 +44,20 @@ bool have_avx2() noexcept {
 }
 #endif
 
-std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
+/// A 64-bit word's two 32-bit halves, added (no carry lost in a 64-bit accumulator).
+inline std::uint64_t halves(std::uint64_t w) noexcept { return (w & 0xFFFFFFFFU) + (w >> 32U); }
+
+inline std::uint64_t load64(const std::byte* p) noexcept {
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+/// Buffers shorter than 16 bytes, piece by piece.
+std::uint64_t sum_short(const std::byte* p, std::size_t n) noexcept {
   std::uint64_t acc = 0;
-#ifdef SYNSCOPE_CHECKSUM_AVX2
-  if (n >= 128 && have_avx2()) {
-    acc = sum_avx2(p, n);
-    p += n & ~std::size_t{63};
-    n &= 63U;
-  }
-#endif
-#ifdef __SSE2__
-  // Baseline x86-64: each 16-byte load is split into four 32-bit words widened to 64 bits (unpack with
-  // zero) in two 2×64-bit accumulators; the same sums as the scalar loop below, twice the bytes per step.
-  if (n >= 32) {
-    const __m128i zero = _mm_setzero_si128();
-    __m128i a = zero;
-    __m128i b = zero;
-    while (n >= 32) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
-      a = _mm_add_epi64(a, _mm_unpacklo_epi32(v, zero));
-      b = _mm_add_epi64(b, _mm_unpackhi_epi32(v, zero));
-      a = _mm_add_epi64(a, _mm_unpacklo_epi32(w, zero));
-      b = _mm_add_epi64(b, _mm_unpackhi_epi32(w, zero));
-      p += 32;
-      n -= 32;
-    }
-    std::uint64_t lanes[2];
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), _mm_add_epi64(a, b));
-    acc += lanes[0] + lanes[1];
-  }
-#endif
-  while (n >= 32) {
-    std::uint64_t w[4];
-    std::memcpy(w, p, sizeof w);
-    acc += (w[0] & 0xFFFFFFFFU) + (w[0] >> 32U) + (w[1] & 0xFFFFFFFFU) + (w[1] >> 32U);
-    acc += (w[2] & 0xFFFFFFFFU) + (w[2] >> 32U) + (w[3] & 0xFFFFFFFFU) + (w[3] >> 32U);
-    p += 32;
-    n -= 32;
-  }
-  while (n >= 8) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, sizeof w);
-    acc += (w & 0xFFFFFFFFU) + (w >> 32U);
+  if (n >= 8) {
+    acc += halves(load64(p));
     p += 8;
     n -= 8;
   }
@@ -113,7 +85,56 @@ std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
   return acc;
 }
 
+std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
+  if (n < 16) return sum_short(p, n);
+  const std::byte* const end = p + n;
+  std::uint64_t acc = 0;
+#ifdef SYNSCOPE_CHECKSUM_AVX2
+  if (n >= 128 && have_avx2()) {
+    acc = sum_avx2(p, n);
+    p += n & ~std::size_t{63};
+    n &= 63U;
+  }
+#endif
+  // 16 bytes per step. Baseline x86-64: each load split into four 32-bit words widened to 64 bits
+  // (unpack with zero) in two 2×64-bit accumulators; elsewhere two 64-bit words, each as two halves.
+#ifdef __SSE2__
+  if (n >= 16) {
+    const __m128i zero = _mm_setzero_si128();
+    __m128i a = zero;
+    __m128i b = zero;
+    for (; n >= 16; p += 16, n -= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      a = _mm_add_epi64(a, _mm_unpacklo_epi32(v, zero));
+      b = _mm_add_epi64(b, _mm_unpackhi_epi32(v, zero));
+    }
+    std::uint64_t lanes[2];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), _mm_add_epi64(a, b));
+    acc += lanes[0] + lanes[1];
+  }
+#else
+  for (; n >= 16; p += 16, n -= 16) acc += halves(load64(p)) + halves(load64(p + 8));
+#endif
+  // The last n < 16 bytes without a branch per size: the 16 bytes that end where the buffer ends (the
+  // buffer is at least 16 long), shifted down by the bytes already summed. The tail starts a multiple of 16
+  // bytes into the buffer, so each byte keeps its place in its 16-bit word, and the zeros shifted in pad an
+  // odd last byte as RFC 1071 §4.1 asks. (Little-endian: the first byte is the lowest.)
+#ifdef __SIZEOF_INT128__
+  if constexpr (std::endian::native == std::endian::little) {
+    __extension__ using U128 = unsigned __int128;
+    const U128 last = static_cast<U128>(load64(end - 8)) << 64U | load64(end - 16);
+    const U128 tail = n == 0 ? U128{0} : last >> ((16U - n) * 8U);  // shifts of 8..120 bits
+    acc += halves(static_cast<std::uint64_t>(tail)) + halves(static_cast<std::uint64_t>(tail >> 64U));
+    return acc;
+  }
+#endif
+  (void)end;
+  return acc + sum_short(p, n);
+}
+
 }  // namespace
+
+std::uint64_t native_sum(Bytes data) noexcept { return sum_native(data.data(), data.size()); }
 
 std::uint32_t checksum_add(std::uint32_t sum, Bytes data) noexcept {
   const std::uint32_t part = detail::fold_to_network(sum_native(data.data(), data.size()));

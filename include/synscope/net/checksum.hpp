@@ -13,6 +13,11 @@ namespace synscope::net {
 /// Adds `data` to a running one's-complement sum (not yet folded). Odd lengths pad with a zero byte.
 std::uint32_t checksum_add(std::uint32_t sum, Bytes data) noexcept;
 
+/// The one's-complement sum of `data` in host byte order, not folded (RFC 1071 §2(B): the sum does not
+/// depend on byte order), for a caller that adds more words and folds once: checksum_verifies_native().
+/// A big-endian 16-bit value v counts as std::byteswap-ed v here on a little-endian host.
+std::uint64_t native_sum(Bytes data) noexcept;
+
 namespace detail {
 /// Host-order sum of the 32-bit words of `n` bytes at `p` (n a multiple of 4, at most a few hundred).
 inline std::uint64_t sum_words(const std::byte* p, std::size_t n) noexcept {
@@ -75,5 +80,9 @@ inline std::uint16_t checksum_fold(std::uint32_t sum) noexcept {
 
 /// Checksum of one buffer.
 inline std::uint16_t internet_checksum(Bytes data) noexcept { return checksum_fold(checksum_add(0, data)); }
+
+/// True when a host-order sum over a region that includes its checksum field (and the pseudo-header, if
+/// any) folds to all ones: the checksum is right.
+inline bool checksum_verifies_native(std::uint64_t native) noexcept { return detail::fold16(native) == 0xFFFFU; }
 
 }  // namespace synscope::net
