@@ -7,6 +7,8 @@
 //   BM_decode/<kind>    decode_frame on one typical frame (TCP SYN with options, IPv6 TCP data,
 //                       VLAN-tagged TCP, UDP DNS), with and without checksum verification
 //   BM_decode_stream    decode_frame over the whole stream (cache behaviour of a real file)
+//   BM_summarize_stream what the pipeline does per frame without packet output: summarize_flow, and
+//                       decode_frame + from_frame for the frames it declines
 //   BM_track            ConnTracker::update over the stream's packet summaries
 //   BM_format_json / BM_format_text   the sinks' per-packet formatting into a Writer on /dev/null
 //   BM_format_json_conn / BM_format_text_conn   one connection record each (JSON object / streamed
@@ -27,6 +29,7 @@
 
 #include "gen.hpp"
 #include "synscope/capture/source.hpp"
+#include "synscope/decode/flow.hpp"
 #include "synscope/decode/frame.hpp"
 #include "synscope/sink/json.hpp"
 #include "synscope/sink/text.hpp"
@@ -190,6 +193,30 @@ void BM_decode_stream(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.raws.size()));
 }
 BENCHMARK(BM_decode_stream)->Arg(1)->Arg(0)->ArgName("checksums")->Unit(benchmark::kMillisecond);
+
+void BM_summarize_stream(benchmark::State& state) {
+  const Stream& s = stream();
+  decode::DecodedFrame full;
+  decode::DecodeOptions opts;
+  opts.verify_checksums = state.range(0) != 0;
+  std::uint64_t declined = 0;
+  for (auto _ : state) {
+    for (const capture::RawFrame& raw : s.raws) {
+      track::PacketSummary out;
+      bool bad = false;
+      if (!decode::summarize_flow(raw.dlt, raw.bytes, raw.wire_len, raw.ts_ns, out, bad, opts)) {
+        ++declined;
+        decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, full, opts);
+        out = track::from_frame(full, raw.ts_ns);
+      }
+      benchmark::DoNotOptimize(out);
+      benchmark::DoNotOptimize(bad);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.raws.size()));
+  state.counters["declined"] = static_cast<double>(declined) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_summarize_stream)->Arg(1)->Arg(0)->ArgName("checksums")->Unit(benchmark::kMillisecond);
 
 void BM_track(benchmark::State& state) {
   const Stream& s = stream();
