@@ -259,8 +259,9 @@ bool Pipeline::summarize_raw(const capture::RawFrame& raw, track::PacketSummary&
 }
 
 void Pipeline::process(const capture::RawFrame& raw) {
-  // The summaries are built in place (no value-initialised PacketSummary first: an 88-byte clear per
-  // packet that the compiler emits as `rep stos`).
+  // The single-thread batch is filled in place (no value-initialised PacketSummary first: an 88-byte
+  // clear per packet). The block for the tracking threads is cleared by emplace_back(): the decoding
+  // thread is not the slower stage there.
   if (handoff_) {
     Handoff& h = *handoff_;
     auto& block = h.current().pkts;
