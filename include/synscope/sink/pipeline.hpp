@@ -55,7 +55,9 @@ class Pipeline {
   PipelineOptions opts_;
   std::vector<Sink*> sinks_;
   std::unique_ptr<track::ConnTracker> tracker_;
-  alignas(64) decode::DecodedFrame frame_;  // its own cache lines: written per packet
+  // Its own cache lines: written per packet. Holds the last frame decode_raw() decoded: frames that
+  // summarize_raw() takes the short way never reach it, so only the packet-event path may read it.
+  alignas(64) decode::DecodedFrame frame_;
   RunSummary totals_;
   std::array<track::PacketSummary, track::ConnTracker::kBatch> batch_{};
   std::size_t batched_ = 0;
