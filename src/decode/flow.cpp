@@ -16,7 +16,6 @@
 
 #include "synscope/decode/flow.hpp"
 
-#include <bit>
 #include <cstring>
 
 #include "synscope/net/checksum.hpp"
@@ -41,28 +40,6 @@ void set_address(net::IpAddress& a, const std::byte* p, std::size_t n) noexcept 
   std::memcpy(a.bytes.data(), p, n);
 }
 
-std::uint64_t load64(const std::byte* p) noexcept {
-  std::uint64_t w = 0;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-std::uint64_t load32(const std::byte* p) noexcept {
-  std::uint32_t w = 0;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-/// A 64-bit word's 32-bit halves, added: the word's part of a host-order one's-complement sum.
-std::uint64_t halves(std::uint64_t w) noexcept { return (w & 0xFFFFFFFFU) + (w >> 32U); }
-/// A 16-bit value as its big-endian bytes count in a host-order sum (net::native_sum()).
-constexpr std::uint64_t be_word(std::uint32_t v) noexcept {
-  if constexpr (std::endian::native == std::endian::little) return ((v & 0xFFU) << 8U) | ((v >> 8U) & 0xFFU);
-  return v & 0xFFFFU;
-}
-/// The pseudo-header's protocol and length (RFC 9293 §3.1, RFC 8200 §8.1), host order.
-constexpr std::uint64_t pseudo_tail(std::uint8_t proto, std::uint32_t len) noexcept {
-  return be_word(proto) + be_word(len >> 16U) + be_word(len & 0xFFFFU);
-}
-
 /// The transport part: `seg` is the whole IP payload (captured in full); `addr_sum` the host-order sum of
 /// both addresses for the pseudo-header. Fills the transport fields of `out`; false to decline.
 bool summarize_transport(Bytes seg, std::uint8_t proto, bool v6, std::uint64_t addr_sum, FlowSummary& out,
@@ -80,22 +57,11 @@ bool summarize_transport(Bytes seg, std::uint8_t proto, bool v6, std::uint64_t a
     out.window = load_be16(seg, 14);
     out.payload_len = seg_len - doff;
     TcpOptionSummary o;
-    if (doff > 20) {
-      const Bytes options = seg.subspan(20, doff - 20);
-      if (is_nop_nop_timestamps(options)) {
-        o.has_timestamps = true;
-      } else {
-        summarize_tcp_options(options, o);
-      }
-    }
-    out.has_mss = o.has_mss;
-    out.mss = o.mss;
-    out.has_wscale = o.has_wscale;
-    out.wscale = o.wscale;
-    out.sack_ok = o.sack_ok;
-    out.has_timestamps = o.has_timestamps;
+    if (doff > 20) summarize_tcp_options(seg.subspan(20, doff - 20), o);
+    set_syn_options(out, o);
     if (opts.verify_checksums) {
-      l4_bad = !net::checksum_verifies_native(net::native_sum(seg) + addr_sum + pseudo_tail(kProtoTcp, seg_len));
+      const std::uint64_t sum = net::native_sum(seg) + addr_sum + net::native_pseudo_tail(kProtoTcp, seg_len);
+      l4_bad = !net::checksum_verifies_native(sum);
     }
   } else {
     if (seg_len < 8) return false;
@@ -109,15 +75,10 @@ bool summarize_transport(Bytes seg, std::uint8_t proto, bool v6, std::uint64_t a
     out.ack_seq = 0;
     out.window = 0;
     out.payload_len = ulen - 8U;
-    out.has_mss = false;
-    out.mss = 0;
-    out.has_wscale = false;
-    out.wscale = 0;
-    out.sack_ok = false;
-    out.has_timestamps = false;
+    set_syn_options(out, TcpOptionSummary{});
     // RFC 768: zero means "no checksum" over IPv4; over IPv6 it is mandatory, so zero is bad (RFC 8200 §8.1).
     if (opts.verify_checksums && !(field == 0 && !v6)) {
-      const std::uint64_t sum = net::native_sum(seg.first(ulen)) + addr_sum + pseudo_tail(kProtoUdp, ulen);
+      const std::uint64_t sum = net::native_sum(seg.first(ulen)) + addr_sum + net::native_pseudo_tail(kProtoUdp, ulen);
       l4_bad = field == 0 || !net::checksum_verifies_native(sum);
     }
   }
@@ -184,11 +145,9 @@ bool summarize_flow(std::uint32_t dlt, Bytes frame, std::uint32_t /*wire_len*/, 
     const std::uint8_t proto = load_u8(b, 9);
     if ((proto != kProtoTcp && proto != kProtoUdp) || total < 28) return false;
     out.proto = proto;
-    const std::uint64_t addr_sum = halves(load64(b.data() + 12));  // source and destination, adjacent
+    const std::uint64_t addr_sum = net::detail::sum_words(b.data() + 12, 8);  // source and destination
     if (!summarize_transport(b.subspan(20, total - 20U), proto, false, addr_sum, out, l4_bad, opts)) return false;
-    if (opts.verify_checksums) {
-      ip_bad = !net::checksum_verifies_native(halves(load64(b.data())) + addr_sum + load32(b.data() + 8));
-    }
+    if (opts.verify_checksums) ip_bad = !net::checksum_verifies_native(net::detail::sum_words(b.data(), 20));
     set_address(out.src, b.data() + 12, 4);
     set_address(out.dst, b.data() + 16, 4);
     out.ip_len = total;
@@ -198,8 +157,7 @@ bool summarize_flow(std::uint32_t dlt, Bytes frame, std::uint32_t /*wire_len*/, 
     const std::uint8_t proto = load_u8(b, 6);
     if ((proto != kProtoTcp && proto != kProtoUdp) || plen < 8 || 40U + plen > b.size()) return false;
     out.proto = proto;
-    std::uint64_t addr_sum = 0;
-    for (std::size_t i = 8; i < 40; i += 8) addr_sum += halves(load64(b.data() + i));  // source, destination
+    const std::uint64_t addr_sum = net::detail::sum_words(b.data() + 8, 32);  // source and destination
     if (!summarize_transport(b.subspan(40, plen), proto, true, addr_sum, out, l4_bad, opts)) return false;
     set_address(out.src, b.data() + 8, 16);
     set_address(out.dst, b.data() + 24, 16);

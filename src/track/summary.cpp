@@ -77,12 +77,7 @@ PacketSummary from_frame(const decode::DecodedFrame& f, std::int64_t ts_ns) noex
       p.payload_len = f.tcp.payload_len;
       p.payload_truncated = f.payload.size() < f.tcp.payload_len;
       p.checksum_bad = f.tcp.checksum_state == decode::ChecksumState::kBad;
-      p.has_mss = f.tcp.opt.has_mss;
-      p.mss = f.tcp.opt.mss;
-      p.has_wscale = f.tcp.opt.has_wscale;
-      p.wscale = f.tcp.opt.wscale;
-      p.sack_ok = f.tcp.opt.sack_ok;
-      p.has_timestamps = f.tcp.opt.has_timestamps;
+      decode::set_syn_options(p, f.tcp.opt);
       break;
     case decode::Transport::kUdp:
       p.proto = 17;

@@ -43,6 +43,17 @@ struct FlowSummary {
   bool icmp_one_way = false;     ///< no counterpart type: the flow is keyed by direction (Zeek's is_one_way)
 };
 
+/// The negotiation options the tracker keeps, from a TCP header's option summary (a default summary, as
+/// for a packet without options or not TCP, clears them).
+inline void set_syn_options(FlowSummary& s, const TcpOptionSummary& o) noexcept {
+  s.has_mss = o.has_mss;
+  s.mss = o.mss;
+  s.has_wscale = o.has_wscale;
+  s.wscale = o.wscale;
+  s.sack_ok = o.sack_ok;
+  s.has_timestamps = o.has_timestamps;
+}
+
 /// The short way for the frames that make up nearly all traffic: Ethernet (up to two VLAN tags), Linux
 /// SLL/SLL2 or raw IP; IPv4 without options and not a fragment, or IPv6 without extension headers; a
 /// whole TCP segment or UDP datagram, every byte of the IP packet captured and its lengths consistent.

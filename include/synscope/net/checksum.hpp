@@ -61,6 +61,16 @@ inline std::uint32_t checksum_add_words(std::uint32_t sum, const std::byte* p, s
 
 /// The running sum of a TCP/UDP/ICMPv6 pseudo-header (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1): both
 /// addresses (`alen` bytes each, 4 or 16) in one fold, then the protocol and the upper-layer length.
+/// The pseudo-header's protocol and upper-layer length (RFC 9293 §3.1, RFC 8200 §8.1) as they count in a
+/// host-order sum (native_sum()): each a big-endian 16-bit word. Add the addresses' detail::sum_words().
+constexpr std::uint64_t native_pseudo_tail(std::uint8_t proto, std::uint32_t l4_len) noexcept {
+  auto word = [](std::uint32_t v) -> std::uint64_t {
+    if constexpr (std::endian::native == std::endian::little) return ((v & 0xFFU) << 8U) | ((v >> 8U) & 0xFFU);
+    return v & 0xFFFFU;
+  };
+  return word(proto) + word(l4_len >> 16U) + word(l4_len & 0xFFFFU);
+}
+
 inline std::uint32_t pseudo_header_sum(const std::byte* src, const std::byte* dst, std::size_t alen,
                                        std::uint8_t proto, std::uint32_t l4_len) noexcept {
   std::uint32_t sum = detail::fold_to_network(detail::sum_words(src, alen) + detail::sum_words(dst, alen));
