@@ -8,10 +8,12 @@
 //  * Lookup: open addressing with linear probing over 64-bit slots {hash tag:32 | index+1:32}, load
 //    factor <= 1/2, backward-shift deletion (no tombstones), keyed by the canonical 5-tuple (the two
 //    endpoints in sorted order, so both directions find the same slot).
-//  * Expiry: a 4-ary min-heap of (deadline, index, low half of the connection id) with lazy re-arming:
-//    a packet only pushes when it moves a connection's next deadline *earlier* (a close / attempt timer);
-//    an idle-timeout entry that pops early is re-pushed at the connection's real deadline. So the common
-//    data packet costs no heap operation, and each connection costs O(log n) about once per timeout period.
+//  * Expiry: a timer queue of (deadline, index, low half of the connection id) — a calendar of 134 ms
+//    buckets in front of a small 4-ary min-heap (timer_heap.hpp) — with lazy re-arming: a packet only
+//    pushes when it moves a connection's next deadline *earlier* (a close / attempt timer); an
+//    idle-timeout entry that pops early is re-pushed at the connection's real deadline. So the common
+//    data packet costs no queue operation, and each connection costs a bucket append and a pop from a
+//    heap that stays in the cache about once per timeout period.
 //  * Eviction: CLOCK (second chance) over the slab approximates least-recently-active without touching
 //    other connections per packet; at max_conns the victim is reported with end_reason "evicted".
 //
@@ -523,7 +525,7 @@ struct ConnTracker::Impl {
   std::vector<std::uint64_t> slots;
   std::uint64_t mask = 0;
   std::size_t count = 0;
-  TimerHeap heap;
+  TimerQueue heap;
   std::uint32_t clock_hand = 0;
   std::uint64_t ordinal = 0;  // of the packet being processed (1 = the first given to the tracker)
   EmitPosition pos;           // where the record being reported was triggered (emit_position())
@@ -829,9 +831,9 @@ struct ConnTracker::Impl {
     const HeapEntry& top = heap.top();
     if (top.deadline == prefetched_top.deadline && top.idx == prefetched_top.idx && top.id == prefetched_top.id) return;
     prefetched_top = top;
-    const std::size_t n = std::min<std::size_t>(heap.size(), 1 + TimerHeap::kArity);
+    const std::size_t n = std::min<std::size_t>(heap.near_size(), 1 + TimerHeap::kArity);
     for (std::size_t i = 0; i < n; ++i) {
-      const auto* bytes = reinterpret_cast<const char*>(slot_of(heap[i].idx));
+      const auto* bytes = reinterpret_cast<const char*>(slot_of(heap.near(i).idx));
       for (std::size_t off = 0; off < sizeof(Conn); off += 64) __builtin_prefetch(bytes + off);
     }
   }
@@ -1099,16 +1101,16 @@ struct ConnTracker::Impl {
 
   static std::uint64_t relative_seq(const Endpoint& e, std::uint32_t cur, std::uint32_t last, std::uint32_t wraps,
                                     bool* underflow) noexcept {
-    std::int32_t delta = seq_delta(cur, last);
-    if (delta < 0) {
-      if (wraps != 0 && cur > last) --wraps;  // part of a previous 32-bit sequence space
-    } else if (delta > 0) {
-      if (cur < last) ++wraps;  // the sequence space wrapped around
-    }
+    // Bitwise, not branches: whether a segment advances, repeats or goes back is data-dependent (a data
+    // segment's ACK repeats the last one, the next segment's advances it).
+    const std::int32_t delta = seq_delta(cur, last);
+    const bool back = (delta < 0) & (wraps != 0) & (cur > last);  // part of a previous 32-bit sequence space
+    const bool wrapped = (delta > 0) & (cur < last);                // the sequence space wrapped around
+    wraps = wraps + static_cast<std::uint32_t>(wrapped) - static_cast<std::uint32_t>(back);
     if (wraps == 0) {
-      delta = seq_delta(cur, e.start_seq);
-      if (underflow != nullptr && delta < 0) *underflow = true;
-      return static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
+      const std::int32_t from_start = seq_delta(cur, e.start_seq);
+      if (underflow != nullptr) *underflow = *underflow | (from_start < 0);
+      return static_cast<std::uint64_t>(static_cast<std::int64_t>(from_start));
     }
     return e.to_relative(cur, wraps);
   }
@@ -1370,8 +1372,10 @@ struct ConnTracker::Impl {
   /// TCP_Reassembler::AckReceived -> Reassembler::TrimToSeq -> TCP_Reassembler::Undelivered.
   static void ack_received(Conn& c, Endpoint& e, const Endpoint& peer, std::uint64_t seq) noexcept {
     if (e.fin_cnt > 0 && seq >= e.fin_seq_rel) seq = e.fin_seq_rel - 1;
-    if (seq <= e.trim_seq) return;
-    if (seq > e.last_reassem && !(seq <= 2 && c.is_partial)) {
+    // Whether an ACK advances is data-dependent (a duplicate does not): one flag, selected below, and
+    // the rare work (data never seen, buffered blocks) behind tests that are nearly always false.
+    const bool advance = seq > e.trim_seq;
+    if (advance & (seq > e.last_reassem) & !((seq <= 2) & c.is_partial)) {
       // Undelivered(seq): a gap before each buffered block below seq, then up to seq.
       while (e.blk != nullptr && e.blk->n > 0 && e.blk->lo[0] < seq) {
         if (e.blk->lo[0] > e.last_reassem) gap(c, e, peer, e.blk->lo[0] - e.last_reassem);
@@ -1384,10 +1388,10 @@ struct ConnTracker::Impl {
         e.last_reassem = seq;
       }
     }
-    if (e.blk != nullptr) {
+    if (advance & (e.blk != nullptr)) {
       while (e.blk->n > 0 && e.blk->hi[0] <= seq) drop_block(*e.blk, 0);
     }
-    e.trim_seq = seq;
+    e.trim_seq = select(advance, seq, e.trim_seq);
   }
 
   /// TCPSessionAdapter::ConnectionClosed (no reassembly data pending in this model).

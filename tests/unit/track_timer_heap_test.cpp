@@ -98,3 +98,84 @@ TEST_CASE("timer heap: the children of every entry share one cache line, and rel
   CHECK(heap.pop().deadline == 3);
   CHECK(heap.size() == 1);
 }
+
+// The calendar queue in front of the heap, with tiny buckets (8 ns wide, 8 of them: a 64 ns horizon) so
+// that every path runs often: pushes into the current bucket, the ring and beyond the horizon, refills
+// that walk empty buckets or jump to the earliest far entry, deadlines below the current bucket (capture
+// time that went backwards), negative times, and the tracker's compaction.
+TEST_CASE("timer queue: the same order as the heap's whatever bucket an entry waits in") {
+  using Queue = synscope::track::BasicTimerQueue<3, 8>;
+  for (const std::uint64_t seed : {1U, 2U, 3U, 4U}) {
+    std::mt19937_64 rng(seed);
+    Queue q;
+    std::vector<HeapEntry> ref;
+    std::int64_t now = seed == 4 ? -500 : 0;  // seed 4: times below zero
+    std::size_t pops = 0;
+    std::size_t far_pushes = 0;
+    for (int step = 0; step < 30000; ++step) {
+      const auto r = rng() % 100;
+      if (r < 55 || q.empty()) {
+        // Mostly near the current time, some far beyond the horizon, some in the past.
+        std::int64_t d = now + static_cast<std::int64_t>(rng() % 40);
+        if (r % 7 == 0) d = now + 64 + static_cast<std::int64_t>(rng() % 2000);
+        if (r % 11 == 0) d = now - static_cast<std::int64_t>(rng() % 100);
+        if (d - now >= 64) ++far_pushes;
+        // As in the tracker, equal (deadline, id) means the same connection: id is a function of idx.
+        const auto idx = static_cast<std::uint32_t>(rng() % 1000);
+        const HeapEntry e{d, idx, idx * 7U % 1000U};
+        q.push(e);
+        ref.push_back(e);
+      } else if (r < 97) {
+        const HeapEntry got = q.pop();
+        const HeapEntry want = pop_reference(ref);
+        REQUIRE(same(got, want));
+        now = std::max(now, got.deadline);
+        ++pops;
+      } else {
+        const std::uint32_t k = static_cast<std::uint32_t>(rng() % 4);
+        auto drop = [k](const HeapEntry& e) { return e.idx % 4 == k; };
+        q.remove_if(drop);
+        ref.erase(std::remove_if(ref.begin(), ref.end(), drop), ref.end());
+      }
+      REQUIRE(q.size() == ref.size());
+      REQUIRE(q.empty() == ref.empty());
+      if (!q.empty()) REQUIRE(same(q.top(), *std::min_element(ref.begin(), ref.end(), TimerHeap::earlier)));
+      if (step % 5000 == 4999) now += 10000;  // a gap in capture time: the next pushes land far ahead
+    }
+    while (!q.empty()) REQUIRE(same(q.pop(), pop_reference(ref)));
+    CHECK(ref.empty());
+    CHECK(pops > 10000);
+    CHECK(far_pushes > 1000);
+  }
+}
+
+TEST_CASE("timer queue: empty edges, one far entry, clear and release") {
+  synscope::track::BasicTimerQueue<3, 8> q;
+  CHECK(q.empty());
+  CHECK(q.size() == 0);
+  q.push({1000000, 1, 1});  // alone: it becomes near whatever its time
+  CHECK(q.top().deadline == 1000000);
+  q.push({5, 2, 2});        // far below the current bucket
+  q.push({1000100, 3, 3});  // beyond the horizon
+  q.push({1000020, 4, 4});  // in the ring
+  CHECK(q.size() == 4);
+  CHECK(q.pop().deadline == 5);
+  CHECK(q.pop().deadline == 1000000);
+  CHECK(q.near_size() == 1);  // the ring's bucket moved into near
+  CHECK(q.pop().deadline == 1000020);
+  CHECK(q.pop().deadline == 1000100);  // reached by a jump over empty buckets
+  CHECK(q.empty());
+  for (std::int64_t d = 0; d < 1000; d += 3) q.push({d, 0, 0});
+  q.clear();
+  CHECK(q.empty());
+  CHECK(q.size() == 0);
+  q.push({7, 1, 1});
+  q.push({900, 2, 2});
+  q.release();
+  CHECK(q.empty());
+  q.push({3, 5, 5});
+  q.push({2, 6, 6});
+  CHECK(q.pop().idx == 6);
+  CHECK(q.pop().idx == 5);
+  CHECK(q.empty());
+}

@@ -100,20 +100,37 @@ class TimerHeap {
 
   HeapEntry& at(std::size_t i) noexcept { return v_[i + kPad]; }
 
+  /// earlier() without a branch: which child is smallest is as good as random, and the branchy form was
+  /// mispredicted about twice per level.
+  static bool earlier_flat(const HeapEntry& x, const HeapEntry& y) noexcept {
+    return (x.deadline < y.deadline) | ((x.deadline == y.deadline) & (x.id < y.id));
+  }
+  static std::size_t pick(bool c, std::size_t a, std::size_t b) noexcept {
+    return b ^ ((a ^ b) & (std::size_t{0} - static_cast<std::size_t>(c)));
+  }
+
   void sift_down(std::size_t i, HeapEntry e) noexcept {
     const std::size_t n = size();
     for (;;) {
       const std::size_t first = kArity * i + 1;
       if (first >= n) break;
-      const std::size_t end = std::min(first + kArity, n);
-      // The next level's line is one of the four children's child groups: ask for all four now, while
-      // this level's line is on its way (their addresses do not depend on the entries' contents).
-      for (std::size_t j = first; j < end; ++j) {
-        const std::size_t grandchild = kArity * j + 1;
-        if (grandchild < n) __builtin_prefetch(&at(grandchild));
-      }
       std::size_t best = first;
-      for (std::size_t j = first + 1; j < end; ++j) best = earlier(at(j), at(best)) ? j : best;
+      if (first + kArity <= n) {
+        // A full group (every level but the last): the next level's line is one of the four children's
+        // child groups; ask for all four now, while this level's line is on its way (their addresses do
+        // not depend on the entries' contents). Then the smallest child by a tournament of selects,
+        // the lowest index among equals as the loop below picks it.
+        for (std::size_t j = first; j < first + kArity; ++j) {
+          const std::size_t grandchild = kArity * j + 1;
+          if (grandchild < n) __builtin_prefetch(&at(grandchild));
+        }
+        const HeapEntry* c = &at(first);
+        const std::size_t b01 = pick(earlier_flat(c[1], c[0]), 1, 0);
+        const std::size_t b23 = pick(earlier_flat(c[3], c[2]), 3, 2);
+        best = first + pick(earlier_flat(c[b23], c[b01]), b23, b01);
+      } else {
+        for (std::size_t j = first + 1; j < n; ++j) best = earlier(at(j), at(best)) ? j : best;
+      }
       if (!earlier(at(best), e)) break;
       at(i) = at(best);
       i = best;
@@ -128,5 +145,124 @@ class TimerHeap {
 
   Storage v_;
 };
+
+/// The tracker's timer queue: a calendar of buckets in front of a small heap. Popping the top of one big
+/// heap walked ~8 levels of a 1–2 MB array, one cache miss per level (perf: ~8 % of a `--conns-only`
+/// run); here only the timers of the current bucket (2^kShift ns of capture time) are in a heap, which
+/// stays in the cache, and later ones wait, unordered, in the bucket of their deadline.
+///  * near: a TimerHeap of every entry with deadline < end (the end of the current bucket);
+///  * ring: kBuckets buckets for deadlines in [end, end + kSpan), bucket = (deadline >> kShift) mod kBuckets;
+///  * far: a TimerHeap of the rest (deadlines beyond the horizon: long timeouts).
+/// When near runs dry, the next bucket that holds entries is moved into it (jumping straight to the
+/// earliest far entry when the ring is empty), and far entries that come within the horizon move into the
+/// ring. So near is empty only when the whole queue is, its top is the earliest entry by (deadline, id),
+/// and entries come out in exactly TimerHeap's order. Pushes below `end` (capture time that went
+/// backwards) simply go into near.
+template <unsigned kShift = 27, std::size_t kBuckets = 4096>
+class BasicTimerQueue {
+ public:
+  static constexpr std::int64_t kWidth = std::int64_t{1} << kShift;
+  static constexpr std::int64_t kSpan = kWidth * static_cast<std::int64_t>(kBuckets);
+  static_assert((kBuckets & (kBuckets - 1)) == 0, "kBuckets must be a power of two");
+
+  BasicTimerQueue() : ring_(kBuckets) {}
+
+  [[nodiscard]] bool empty() const noexcept { return near_.empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return near_.size() + ring_count_ + far_.size(); }
+  /// The earliest entry (the queue must not be empty).
+  [[nodiscard]] const HeapEntry& top() const noexcept { return near_.top(); }
+  /// The near heap in heap order (0 is the top, 1 … 4 its children): the next timers to fire.
+  [[nodiscard]] std::size_t near_size() const noexcept { return near_.size(); }
+  [[nodiscard]] const HeapEntry& near(std::size_t i) const noexcept { return near_[i]; }
+
+  void push(const HeapEntry& e) {
+    if (empty()) end_ = bucket_start(e.deadline) + kWidth;  // nothing queued: the calendar starts here
+    place(e);
+  }
+  /// Removes and returns the earliest entry (the queue must not be empty).
+  HeapEntry pop() {
+    const HeapEntry e = near_.pop();
+    if (near_.empty()) refill();
+    return e;
+  }
+  /// Drops the entries `drop` picks (the tracker's compaction).
+  template <typename Pred>
+  void remove_if(Pred drop) {
+    near_.remove_if(drop);
+    far_.remove_if(drop);
+    ring_count_ = 0;
+    for (Bucket& b : ring_) {
+      b.erase(std::remove_if(b.begin(), b.end(), drop), b.end());
+      ring_count_ += b.size();
+    }
+    if (near_.empty()) refill();
+  }
+  void clear() noexcept {
+    near_.clear();
+    far_.clear();
+    for (Bucket& b : ring_) b.clear();
+    ring_count_ = 0;
+  }
+  /// Gives the storage back (the tracker's flush needs the memory for its report order instead).
+  void release() {
+    near_.release();
+    far_.release();
+    for (Bucket& b : ring_) Bucket().swap(b);
+    ring_count_ = 0;
+  }
+
+ private:
+  using Bucket = std::vector<HeapEntry>;
+
+  static std::int64_t bucket_start(std::int64_t d) noexcept { return d & ~(kWidth - 1); }  // floor, also below 0
+  static std::size_t bucket_of(std::int64_t d) noexcept {
+    return static_cast<std::size_t>(static_cast<std::uint64_t>(d >> kShift) & (kBuckets - 1));
+  }
+
+  void place(const HeapEntry& e) {
+    if (e.deadline < end_) {
+      near_.push(e);
+    } else if (e.deadline - end_ < kSpan) {
+      ring_[bucket_of(e.deadline)].push_back(e);
+      ++ring_count_;
+    } else {
+      far_.push(e);
+    }
+  }
+  /// Far entries that the horizon [end, end + kSpan) now covers go into the ring.
+  void pull_far() {
+    while (!far_.empty() && far_.top().deadline - end_ < kSpan) {
+      const HeapEntry e = far_.pop();
+      ring_[bucket_of(e.deadline)].push_back(e);
+      ++ring_count_;
+    }
+  }
+  /// near ran dry: the next bucket with entries becomes near. A drained bucket's storage is freed (a bucket
+  /// is reused only after kSpan of capture time; keeping every one's capacity would hold memory for all
+  /// the timers of the last kSpan).
+  void refill() {
+    while (near_.empty()) {
+      if (ring_count_ == 0) {
+        if (far_.empty()) return;
+        end_ = bucket_start(far_.top().deadline);  // nothing within the horizon: jump to the earliest
+        pull_far();
+      }
+      Bucket& b = ring_[bucket_of(end_)];
+      end_ += kWidth;
+      for (const HeapEntry& e : b) near_.push(e);
+      ring_count_ -= b.size();
+      Bucket().swap(b);
+      pull_far();
+    }
+  }
+
+  TimerHeap near_;
+  std::vector<Bucket> ring_;
+  TimerHeap far_;
+  std::size_t ring_count_ = 0;
+  std::int64_t end_ = 0;
+};
+
+using TimerQueue = BasicTimerQueue<>;
 
 }  // namespace synscope::track
