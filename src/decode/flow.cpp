@@ -56,9 +56,22 @@ bool summarize_transport(Bytes seg, std::uint8_t proto, bool v6, std::uint64_t a
     out.tcp_flags = static_cast<std::uint16_t>((load_u8(seg, 12) & 0x0FU) << 8U | load_u8(seg, 13));
     out.window = load_be16(seg, 14);
     out.payload_len = seg_len - doff;
-    TcpOptionSummary o;
-    if (doff > 20) summarize_tcp_options(seg.subspan(20, doff - 20), o);
-    set_syn_options(out, o);
+    const Bytes options = seg.subspan(20, doff - 20);
+    if (is_nop_nop_timestamps(options)) {
+      // The commonest block sets, of the negotiation fields, only has_timestamps: set from a constant.
+      // (Read back from the summary summarize_tcp_options() had just written a byte at a time, two of the
+      // flags came as one 16-bit load: a failed store-to-load forward on nearly every segment.)
+      static constexpr TcpOptionSummary kTimestampsOnly = [] {
+        TcpOptionSummary t;
+        t.has_timestamps = true;
+        return t;
+      }();
+      set_syn_options(out, kTimestampsOnly);
+    } else {
+      TcpOptionSummary o;
+      if (!options.empty()) summarize_tcp_options(options, o);
+      set_syn_options(out, o);
+    }
     if (opts.verify_checksums) {
       const std::uint64_t sum = net::native_sum(seg) + addr_sum + net::native_pseudo_tail(kProtoTcp, seg_len);
       l4_bad = !net::checksum_verifies_native(sum);
