@@ -8,7 +8,7 @@
 //  * Lookup: open addressing with linear probing over 64-bit slots {hash tag:32 | index+1:32}, load
 //    factor <= 1/2, backward-shift deletion (no tombstones), keyed by the canonical 5-tuple (the two
 //    endpoints in sorted order, so both directions find the same slot).
-//  * Expiry: a timer queue of (deadline, index, low half of the connection id) — a calendar of 134 ms
+//  * Expiry: a timer queue of (deadline, index, low half of the connection id) — a calendar of 268 ms
 //    buckets in front of a small 4-ary min-heap (timer_heap.hpp) — with lazy re-arming: a packet only
 //    pushes when it moves a connection's next deadline *earlier* (a close / attempt timer); an
 //    idle-timeout entry that pops early is re-pushed at the connection's real deadline. So the common

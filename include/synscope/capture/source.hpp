@@ -31,9 +31,10 @@ class CaptureError : public std::runtime_error {
 
 struct FileOptions {
   std::string filter;            ///< BPF expression ("" = none), compiled with libpcap per link type
-  /// Read block of the classic-pcap reader and stdio buffer of each FILE given to libpcap. 512 KiB: as fast
-  /// as 1 MiB here (bench/ab.sh, 10M and 3M packets), and 0.7 MiB less peak memory.
-  std::size_t read_buffer = 1U << 19U;
+  /// Read block of the classic-pcap reader and stdio buffer of each FILE given to libpcap. 256 KiB: as fast
+  /// as 512 KiB and 1 MiB here (bench/ab.sh, 10M and 3M packets; 128 KiB too), and 0.25 / 0.95 MiB less
+  /// peak memory.
+  std::size_t read_buffer = 1U << 18U;
 };
 
 class FileSource {

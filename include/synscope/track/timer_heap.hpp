@@ -1,6 +1,7 @@
 #pragma once
-/// The connection tracker's timer queue: a 4-ary min-heap of (deadline, connection) entries laid out so
-/// that the four children of an entry share one cache line.
+/// The connection tracker's timer queue: a calendar of time buckets (TimerQueue) in front of a 4-ary
+/// min-heap of (deadline, connection) entries (TimerHeap) laid out so that the four children of an entry
+/// share one cache line.
 
 #include <algorithm>
 #include <cstddef>
@@ -158,7 +159,7 @@ class TimerHeap {
 /// ring. So near is empty only when the whole queue is, its top is the earliest entry by (deadline, id),
 /// and entries come out in exactly TimerHeap's order. Pushes below `end` (capture time that went
 /// backwards) simply go into near.
-template <unsigned kShift = 27, std::size_t kBuckets = 4096>
+template <unsigned kShift = 28, std::size_t kBuckets = 2048>
 class BasicTimerQueue {
  public:
   static constexpr std::int64_t kWidth = std::int64_t{1} << kShift;
@@ -213,6 +214,7 @@ class BasicTimerQueue {
 
  private:
   using Bucket = std::vector<HeapEntry>;
+  static constexpr std::size_t kDoubleFrom = 4096;
 
   static std::int64_t bucket_start(std::int64_t d) noexcept { return d & ~(kWidth - 1); }  // floor, also below 0
   static std::size_t bucket_of(std::int64_t d) noexcept {
@@ -223,7 +225,11 @@ class BasicTimerQueue {
     if (e.deadline < end_) {
       near_.push(e);
     } else if (e.deadline - end_ < kSpan) {
-      ring_[bucket_of(e.deadline)].push_back(e);
+      Bucket& b = ring_[bucket_of(e.deadline)];
+      // Small buckets grow by a quarter, not doubled: the slack of every partly filled bucket counts in
+      // peak memory. Large ones (a SYN flood's) double: fewer copies of megabytes.
+      if (b.size() == b.capacity()) b.reserve(b.size() + (b.size() < kDoubleFrom ? b.size() / 4 + 16 : b.size()));
+      b.push_back(e);
       ++ring_count_;
     } else {
       far_.push(e);
