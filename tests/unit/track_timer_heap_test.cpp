@@ -179,3 +179,50 @@ TEST_CASE("timer queue: empty edges, one far entry, clear and release") {
   CHECK(q.pop().idx == 5);
   CHECK(q.empty());
 }
+
+// Capture times are clamped to ±2^62 ns, so two deadlines can be further apart than INT64_MAX: the
+// horizon test must not compute their signed difference (the review of session 9 found it wrapping an
+// entry into a ring bucket, which lost the order and stopped later timers).
+template <typename Queue>
+void check_extreme_deadlines(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Queue q;
+  std::vector<HeapEntry> ref;
+  constexpr std::int64_t kLimit = std::int64_t{1} << 62;
+  for (int step = 0; step < 4000; ++step) {
+    if (q.empty() || rng() % 3 != 0) {
+      std::int64_t d = static_cast<std::int64_t>(rng() % (std::uint64_t{1} << 63)) - kLimit;  // [-2^62, 2^62)
+      // The extremes, and beyond +2^62 by up to a timeout (the CLI allows a year, ~2^55 ns).
+      if (rng() % 4 == 0) d = -kLimit + static_cast<std::int64_t>(rng() % 1000);
+      if (rng() % 4 == 0) d = kLimit + static_cast<std::int64_t>(rng() % (std::uint64_t{1} << 55));
+      const auto idx = static_cast<std::uint32_t>(rng() % 1000);
+      const HeapEntry e{d, idx, idx * 7U % 1000U};
+      q.push(e);
+      ref.push_back(e);
+    } else {
+      REQUIRE(same(q.pop(), pop_reference(ref)));
+    }
+    REQUIRE(q.size() == ref.size());
+  }
+  while (!q.empty()) REQUIRE(same(q.pop(), pop_reference(ref)));
+  CHECK(ref.empty());
+}
+
+TEST_CASE("timer queue: deadlines from -2^62 ns to 2^62 ns plus a timeout") {
+  for (const std::uint64_t seed : {11U, 12U, 13U}) {
+    check_extreme_deadlines<synscope::track::BasicTimerQueue<3, 8>>(seed);
+    check_extreme_deadlines<synscope::track::TimerQueue>(seed);
+  }
+}
+
+TEST_CASE("timer queue: an entry 2^63 ns past the current bucket waits beyond the horizon") {
+  constexpr std::int64_t kLimit = std::int64_t{1} << 62;
+  synscope::track::TimerQueue q;
+  q.push({-kLimit, 1, 1});                               // the calendar starts at -2^62
+  q.push({kLimit + (std::int64_t{1} << 40), 2, 2});      // more than INT64_MAX after it
+  q.push({kLimit, 3, 3});
+  CHECK(q.pop().idx == 1);
+  CHECK(q.pop().idx == 3);
+  CHECK(q.pop().idx == 2);
+  CHECK(q.empty());
+}

@@ -158,7 +158,8 @@ class TimerHeap {
 /// earliest far entry when the ring is empty), and far entries that come within the horizon move into the
 /// ring. So near is empty only when the whole queue is, its top is the earliest entry by (deadline, id),
 /// and entries come out in exactly TimerHeap's order. Pushes below `end` (capture time that went
-/// backwards) simply go into near.
+/// backwards) simply go into near. Deadlines may be anywhere in [-2^62, 2^62] plus timeouts (the readers
+/// clamp capture times to ±2^62 ns): below INT64_MAX - kSpan, so `end + kWidth` cannot overflow.
 template <unsigned kShift = 28, std::size_t kBuckets = 2048>
 class BasicTimerQueue {
  public:
@@ -221,10 +222,15 @@ class BasicTimerQueue {
     return static_cast<std::size_t>(static_cast<std::uint64_t>(d >> kShift) & (kBuckets - 1));
   }
 
+  /// d < end + kSpan for d >= end, in unsigned arithmetic: deadlines span up to ±2^62 ns (clamped capture
+  /// times), so the signed difference of two of them can overflow.
+  [[nodiscard]] bool within_horizon(std::int64_t d) const noexcept {
+    return static_cast<std::uint64_t>(d) - static_cast<std::uint64_t>(end_) < static_cast<std::uint64_t>(kSpan);
+  }
   void place(const HeapEntry& e) {
     if (e.deadline < end_) {
       near_.push(e);
-    } else if (e.deadline - end_ < kSpan) {
+    } else if (within_horizon(e.deadline)) {
       Bucket& b = ring_[bucket_of(e.deadline)];
       // Small buckets grow by a quarter, not doubled: the slack of every partly filled bucket counts in
       // peak memory. Large ones (a SYN flood's) double: fewer copies of megabytes.
@@ -237,7 +243,7 @@ class BasicTimerQueue {
   }
   /// Far entries that the horizon [end, end + kSpan) now covers go into the ring.
   void pull_far() {
-    while (!far_.empty() && far_.top().deadline - end_ < kSpan) {
+    while (!far_.empty() && within_horizon(far_.top().deadline)) {
       const HeapEntry e = far_.pop();
       ring_[bucket_of(e.deadline)].push_back(e);
       ++ring_count_;
