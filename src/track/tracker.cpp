@@ -834,7 +834,7 @@ struct ConnTracker::Impl {
           finish(idx, "closed");
           return true;
         default:  // DNS_Analyzer::ExpireTimer (with its one second of slack)
-          if (now - c.last_ns >= kDnsSessionTimeout - 1'000'000'000) {
+          if (now >= c.last_ns + (kDnsSessionTimeout - 1'000'000'000)) {  // (no now - last: times span ±2^62)
             finish(idx, "timeout");
             return true;
           }
