@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <vector>
 
+#include "synscope/core/select.hpp"
 #include "synscope/track/seq.hpp"
 #include "synscope/track/timer_heap.hpp"
 
@@ -103,14 +104,6 @@ constexpr std::uint32_t kHistFinRst = 0x8;
 constexpr std::uint32_t kHistData = 0x10;
 constexpr std::uint32_t kHistAck = 0x20;
 constexpr std::uint32_t kHistMulti = 0x40;
-
-/// `c ? a : b` with a mask instead of a branch, for choices that depend on the packet (its direction,
-/// data or not) and so defeat the branch predictor; GCC turns a plain conditional back into a branch.
-template <class T>
-constexpr T select(bool c, T a, T b) noexcept {
-  static_assert(std::is_unsigned_v<T>);
-  return static_cast<T>(b ^ ((a ^ b) & (T{0} - static_cast<T>(c))));
-}
 
 enum class EpState : std::uint8_t { kInactive, kSynSent, kSynAckSent, kPartial, kEstablished, kClosed, kReset };
 
@@ -310,11 +303,6 @@ std::uint64_t hash_words(const KeyWords& w, const std::array<std::uint64_t, 4>& 
   const std::uint64_t y = mum(w.w2 ^ seed[2], w.w3 ^ seed[3]);
   return mum(x ^ w.w4 ^ 0xa0761d6478bd642fULL, y ^ seed[0] ^ 0xe7037ed1a0b428dbULL);
 }
-std::uint64_t hash_key(const Key& k, const std::array<std::uint64_t, 4>& seed) noexcept {
-  KeyWords w{};
-  std::memcpy(&w, &k, sizeof k);
-  return hash_words(w, seed);
-}
 
 /// The canonical key of a packet's flow as words; `src_is_a` tells whether the packet's source is side a.
 /// (Built in registers and hashed from them: the key assembled in memory and read back at once for the hash
@@ -372,14 +360,6 @@ void store_key(Key& k, const KeyWords& w) noexcept {
   std::memcpy(out + 24, &w.w3, 8);
   std::memcpy(out + 32, &w.w4, 8);
 }
-Key key_of(const KeyWords& w) noexcept {
-  Key k;
-  store_key(k, w);
-  return k;
-}
-
-/// The canonical key of a packet's flow; `src_is_a` tells whether the packet's source is side a.
-Key make_key(const PacketSummary& p, bool& src_is_a) noexcept { return key_of(make_key_words(p, src_is_a)); }
 
 constexpr std::uint8_t kNoSide = 0xFF;
 
@@ -391,7 +371,7 @@ struct alignas(64) Conn {
   // connection reads or writes, then each endpoint (its hot part first), then what only handshakes,
   // timers and records touch. A fast-path segment touches lines 0, 1, 2, 4 and 5 of the 9 (kHotBytes).
   Key key;
-  std::uint64_t hash = 0;  // hash_key() of the key; its upper half is the slot tag (and home slot)
+  std::uint64_t hash = 0;  // hash_words() of the key; its upper half is the slot tag (and home slot)
   bool live = false;
   bool ep0_is_a = true;   // ep[0] (the first packet's sender) is the key's side a
   std::uint8_t proto = 0;
@@ -566,7 +546,7 @@ struct ConnTracker::Impl {
   EmitPosition pos;           // where the record being reported was triggered (emit_position())
   std::uint64_t evicted_count = 0;
   ConnRecord rec;  // reused so that reporting does not allocate in steady state
-  std::array<std::uint64_t, 4> seed{};  // hash_key()'s secret: random per tracker
+  std::array<std::uint64_t, 4> seed{};  // hash_words()'s secret: random per tracker
   std::uint32_t shard = 0;   // opts.shard / opts.shards, checked
   std::uint32_t shards = 1;
 
@@ -1757,10 +1737,10 @@ struct ConnTracker::Impl {
 
   PacketLabel update(const PacketSummary& p) {
     begin_packet(p.ts_ns);
-    if (!trackable(p)) return PacketLabel{};
-    bool src_is_a = true;
-    const Key k = make_key(p, src_is_a);
-    return update_keyed(p, k, hash_key(k, seed), src_is_a);
+    PreparedPacket r;
+    prepare(p, r);
+    if (!r.ok) return PacketLabel{};
+    return update_keyed(p, r.key, r.hash, r.src_is_a);
   }
 
   /// A packet's key and hash (pure: reads only the seed, fixed at construction).

@@ -9,6 +9,8 @@
 #include <new>
 #include <vector>
 
+#include "synscope/core/select.hpp"
+
 namespace synscope::track {
 
 /// 16 bytes: the heap holds about one entry per open connection. `id` is the low half of the connection's
@@ -47,8 +49,10 @@ class TimerHeap {
 
   TimerHeap() { v_.resize(kPad); }
 
+  /// Without a branch: which child is smallest is as good as random, and the branchy form was
+  /// mispredicted about twice per level of a sift-down.
   static bool earlier(const HeapEntry& x, const HeapEntry& y) noexcept {
-    return x.deadline != y.deadline ? x.deadline < y.deadline : x.id < y.id;
+    return (x.deadline < y.deadline) | ((x.deadline == y.deadline) & (x.id < y.id));
   }
 
   [[nodiscard]] bool empty() const noexcept { return v_.size() == kPad; }
@@ -101,15 +105,6 @@ class TimerHeap {
 
   HeapEntry& at(std::size_t i) noexcept { return v_[i + kPad]; }
 
-  /// earlier() without a branch: which child is smallest is as good as random, and the branchy form was
-  /// mispredicted about twice per level.
-  static bool earlier_flat(const HeapEntry& x, const HeapEntry& y) noexcept {
-    return (x.deadline < y.deadline) | ((x.deadline == y.deadline) & (x.id < y.id));
-  }
-  static std::size_t pick(bool c, std::size_t a, std::size_t b) noexcept {
-    return b ^ ((a ^ b) & (std::size_t{0} - static_cast<std::size_t>(c)));
-  }
-
   void sift_down(std::size_t i, HeapEntry e) noexcept {
     const std::size_t n = size();
     for (;;) {
@@ -126,9 +121,9 @@ class TimerHeap {
           if (grandchild < n) __builtin_prefetch(&at(grandchild));
         }
         const HeapEntry* c = &at(first);
-        const std::size_t b01 = pick(earlier_flat(c[1], c[0]), 1, 0);
-        const std::size_t b23 = pick(earlier_flat(c[3], c[2]), 3, 2);
-        best = first + pick(earlier_flat(c[b23], c[b01]), b23, b01);
+        const std::size_t b01 = select<std::size_t>(earlier(c[1], c[0]), 1, 0);
+        const std::size_t b23 = select<std::size_t>(earlier(c[3], c[2]), 3, 2);
+        best = first + select(earlier(c[b23], c[b01]), b23, b01);
       } else {
         for (std::size_t j = first + 1; j < n; ++j) best = earlier(at(j), at(best)) ? j : best;
       }
@@ -227,16 +222,20 @@ class BasicTimerQueue {
   [[nodiscard]] bool within_horizon(std::int64_t d) const noexcept {
     return static_cast<std::uint64_t>(d) - static_cast<std::uint64_t>(end_) < static_cast<std::uint64_t>(kSpan);
   }
+  /// Appends to the bucket of e's deadline (within the horizon).
+  void to_ring(const HeapEntry& e) {
+    Bucket& b = ring_[bucket_of(e.deadline)];
+    // Small buckets grow by a quarter, not doubled: the slack of every partly filled bucket counts in
+    // peak memory. Large ones (a SYN flood's) double: fewer copies of megabytes.
+    if (b.size() == b.capacity()) b.reserve(b.size() + (b.size() < kDoubleFrom ? b.size() / 4 + 16 : b.size()));
+    b.push_back(e);
+    ++ring_count_;
+  }
   void place(const HeapEntry& e) {
     if (e.deadline < end_) {
       near_.push(e);
     } else if (within_horizon(e.deadline)) {
-      Bucket& b = ring_[bucket_of(e.deadline)];
-      // Small buckets grow by a quarter, not doubled: the slack of every partly filled bucket counts in
-      // peak memory. Large ones (a SYN flood's) double: fewer copies of megabytes.
-      if (b.size() == b.capacity()) b.reserve(b.size() + (b.size() < kDoubleFrom ? b.size() / 4 + 16 : b.size()));
-      b.push_back(e);
-      ++ring_count_;
+      to_ring(e);
     } else {
       far_.push(e);
     }
@@ -244,9 +243,7 @@ class BasicTimerQueue {
   /// Far entries that the horizon [end, end + kSpan) now covers go into the ring.
   void pull_far() {
     while (!far_.empty() && within_horizon(far_.top().deadline)) {
-      const HeapEntry e = far_.pop();
-      ring_[bucket_of(e.deadline)].push_back(e);
-      ++ring_count_;
+      to_ring(far_.pop());
     }
   }
   /// near ran dry: the next bucket with entries becomes near. A drained bucket's storage is freed (a bucket
