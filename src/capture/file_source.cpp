@@ -342,7 +342,7 @@ struct FileSource::Impl {
   // records, numbers and problems as the general path, ~100 instructions per packet fewer.
   bool direct = false;
   std::string read_error;  // the BlockReader's message, kept to spare a string per record
-  bool next_direct(RawFrame& out) {
+  [[gnu::always_inline]] bool next_direct(RawFrame& out) {
     Input& in = *inputs.front();
     if (in.done) return false;
     BlockReader::Record r{};

@@ -914,9 +914,11 @@ struct ConnTracker::Impl {
     pos.id = c.id;
     const Endpoint& o = c.orig();
     const Endpoint& r = c.resp();
-    std::array<char, 20> uid{};
-    write_uid(uid, c);
-    rec.uid.assign(uid.data());
+    if (opts.record_uids) {
+      std::array<char, 20> uid{};
+      write_uid(uid, c);
+      rec.uid.assign(uid.data());
+    }
     rec.ts_ns = c.start_ns;
     rec.last_ns = c.last_ns;
     rec.orig_h = c.addr(c.orig_index());

@@ -413,25 +413,29 @@ TEST_CASE("Pipeline with tracking threads: an error there reaches the caller, ea
 
 namespace {
 
-/// Notes the uid of every labelled packet; says whether it wants them.
+/// Notes the uid of every labelled packet and of every record; says whether it wants them.
 class UidSink final : public synscope::sink::Sink {
  public:
-  explicit UidSink(bool wants) : wants_(wants) {}
+  explicit UidSink(bool wants, bool wants_conn = true) : wants_(wants), wants_conn_(wants_conn) {}
   std::vector<std::string> uids;
+  std::vector<std::string> conn_uids;
   void packet(const synscope::sink::PacketEvent& ev) override {
     if (ev.label != nullptr) uids.emplace_back(ev.label->uid);
   }
-  void conn(const ConnRecord&) override {}
+  void conn(const ConnRecord& r) override { conn_uids.push_back(r.uid); }
   void finish(const synscope::sink::RunSummary&) override {}
   void flush() override {}
   [[nodiscard]] bool wants_packet_uids() const noexcept override { return wants_; }
+  [[nodiscard]] bool wants_conn_uids() const noexcept override { return wants_conn_; }
 
  private:
   bool wants_;
+  bool wants_conn_;
 };
 
-std::vector<std::string> packet_uids(std::vector<UidSink*> sinks) {
+std::vector<std::string> packet_uids(std::vector<UidSink*> sinks, bool conns_only = false) {
   synscope::sink::PipelineOptions o;
+  o.packet_events = !conns_only;
   synscope::sink::Pipeline pipe(o, {sinks.begin(), sinks.end()});
   synscope::capture::FileSource src({std::string(SYNSCOPE_SOURCE_DIR) + "/captures/handshake.pcap"}, {});
   synscope::capture::RawFrame raw;
@@ -456,4 +460,24 @@ TEST_CASE("Pipeline: packet labels carry uids only when a sink wants them") {
   UidSink b(true);
   CHECK(packet_uids({&a, &b}) == with);
   CHECK(b.uids == with);
+}
+
+TEST_CASE("Pipeline: records carry uids only when a sink wants them") {
+  for (const bool conns_only : {false, true}) {
+    CAPTURE(conns_only);
+    UidSink wants(false, true);
+    (void)packet_uids({&wants}, conns_only);
+    REQUIRE(!wants.conn_uids.empty());
+    for (const std::string& u : wants.conn_uids) CHECK((u.size() >= 12 && u[0] == 'C'));
+    UidSink table_like(false, false);
+    (void)packet_uids({&table_like}, conns_only);
+    REQUIRE(table_like.conn_uids.size() == wants.conn_uids.size());
+    for (const std::string& u : table_like.conn_uids) CHECK(u.empty());
+    // One sink that wants them is enough, and all sinks see the same records.
+    UidSink a(false, false);
+    UidSink b(false, true);
+    (void)packet_uids({&a, &b}, conns_only);
+    CHECK(a.conn_uids == wants.conn_uids);
+    CHECK(b.conn_uids == wants.conn_uids);
+  }
 }

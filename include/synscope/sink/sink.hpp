@@ -45,6 +45,8 @@ class Sink {
   /// Whether packet() reads the connection uid in ev.label. Formatting it costs about 280 instructions
   /// per packet, so the pipeline asks the tracker for it only when some sink says yes.
   [[nodiscard]] virtual bool wants_packet_uids() const noexcept { return true; }
+  /// Whether conn() reads ConnRecord::uid (the tracker leaves it empty when no sink does).
+  [[nodiscard]] virtual bool wants_conn_uids() const noexcept { return true; }
 };
 
 /// tcpdump's flag letters in tcpdump's order (F S R P . U E W e); "none" for no flags. Returns length.

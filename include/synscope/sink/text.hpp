@@ -73,6 +73,7 @@ class TextSink final : public Sink {
                                              5 + 10 + 9 + 12;
 
   [[nodiscard]] bool wants_packet_uids() const noexcept override { return false; }
+  [[nodiscard]] bool wants_conn_uids() const noexcept override { return false; }
   TextSink(Writer& out, TextOptions opts);
   void packet(const PacketEvent& ev) override;
   void conn(const track::ConnRecord& rec) override;

@@ -27,8 +27,11 @@ struct TrackerOptions {
   /// records (uids come from a fixed hash); tests and fuzzers fix it to replay a run exactly.
   std::uint64_t hash_seed = 0;
   /// update() fills PacketLabel::uid (a hash written in base 62: ~280 instructions per packet). Off when
-  /// nobody prints per-packet uids (text output); records always carry their uid.
+  /// nobody prints per-packet uids (text output).
   bool label_uids = true;
+  /// Records carry their uid (~250 instructions per record); off, ConnRecord::uid is empty (a text
+  /// table, which does not print it).
+  bool record_uids = true;
   /// A shorter path through the TCP state machine for a pure ACK or data segment between two
   /// ESTABLISHED endpoints (most packets): the same result, fewer instructions. false sends every segment
   /// through the general path (the tests compare the two on every capture).
