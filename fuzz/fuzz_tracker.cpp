@@ -169,7 +169,8 @@ void check_record(const track::ConnRecord& r) {
   bool known = false;
   for (std::string_view s : kStates) known = known || r.conn_state == s;
   if (!known || r.history.find_first_not_of("SsHhAaDdFfRrCcGgTtWwIiQq^") != std::string::npos) {
-    std::fprintf(stderr, "record: proto %u state '%s' history '%s'\n", r.proto, r.conn_state.c_str(), r.history.c_str());
+    std::fprintf(stderr, "record: proto %u state '%.*s' history '%s'\n", r.proto, static_cast<int>(r.conn_state.size()),
+                 r.conn_state.data(), r.history.c_str());
   }
   SYNSCOPE_FUZZ_CHECK(known);
   SYNSCOPE_FUZZ_CHECK(!r.uid.empty());

@@ -73,7 +73,7 @@ void BoardSink::conn(const track::ConnRecord& r) {
   if (!failed) return;
   const std::string who = endpoint(r.orig_h, r.orig_p) + " > " + endpoint(r.resp_h, r.resp_p);
   const char* what = r.conn_state == "REJ" ? "refused" : r.conn_state == "S0" ? "unanswered" : "reset";
-  recent_failures_.push_front(std::string(what) + "  " + who + "  " + r.conn_state + " " + r.history);
+  recent_failures_.push_front(std::string(what) + "  " + who + "  " + std::string(r.conn_state) + " " + r.history);
   if (recent_failures_.size() > kRecentFailures) recent_failures_.pop_back();
   if (!opts_.tty) {
     out_.put("conn ");

@@ -29,7 +29,7 @@ void put_address(Writer& w, const net::IpAddress& a) {
 
 void put_seconds6(Writer& w, std::int64_t ns) { w.put_fixed(ns / 1000, 6); }
 
-void put_string_field(Writer& w, const std::string& s) {
+void put_string_field(Writer& w, std::string_view s) {
   if (s.empty()) {
     w.put("(empty)");
     return;

@@ -37,6 +37,18 @@ TEST_CASE("quantiles: empty, one value, exact up to the limit") {
   CHECK(e.exact());
   for (const double p : {0.0, 0.5, 0.9, 0.99, 1.0}) CHECK(e.quantile(p) == nearest_rank(all, p));
   CHECK(e.max() == *std::max_element(all.begin(), all.end()));
+
+  // Queries in any order, and values added between queries: each answer is the value at its rank.
+  DurationQuantiles m;
+  std::vector<std::int64_t> some;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 1001; ++i) {
+      const auto v = static_cast<std::int64_t>(rng() % 1'000'000ULL);
+      m.add(v);
+      some.push_back(v);
+    }
+    for (const double p : {0.99, 0.5, 0.9, 0.0, 0.5, 1.0, 0.25}) CHECK(m.quantile(p) == nearest_rank(some, p));
+  }
 }
 
 TEST_CASE("quantiles: past the limit, within 1/256 of the true value at that rank - count and max exact") {

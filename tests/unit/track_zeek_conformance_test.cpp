@@ -144,7 +144,7 @@ std::string fmt_duration(std::int64_t ns) {
 
 /// The value of `field` in our record, spelled as conn.log spells it.
 std::string ours_field(const ConnRecord& r, const std::string& field) {
-  if (field == "conn_state") return r.conn_state;
+  if (field == "conn_state") return std::string(r.conn_state);
   if (field == "history") return r.history.empty() ? "-" : r.history;
   if (field == "orig_pkts") return std::to_string(r.orig_pkts);
   if (field == "resp_pkts") return std::to_string(r.resp_pkts);

@@ -105,8 +105,9 @@ TEST_CASE("conformance: Zeek's history / conn_state event prints for zeek/tcp tr
       }
       if (!want[i].conn_state.empty() && got[i].conn_state != want[i].conn_state) {
         same = false;
-        const std::string msg = "conn_state differs: " + v[0] + " ours " + got[i].conn_state + " zeek " + want[i].conn_state;
-        if (!listed(v[0], "conn_state-event", got[i].conn_state, want[i].conn_state)) FAIL_CHECK(msg);
+        const std::string ours(got[i].conn_state);
+        const std::string msg = "conn_state differs: " + v[0] + " ours " + ours + " zeek " + want[i].conn_state;
+        if (!listed(v[0], "conn_state-event", ours, want[i].conn_state)) FAIL_CHECK(msg);
       }
       if (same) ++equal;
     }

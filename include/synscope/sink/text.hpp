@@ -87,7 +87,9 @@ class TextSink final : public Sink {
     int orig_p;  // -1: no port column (ICMP)
     net::IpAddress resp_h;
     int resp_p;
-    std::string state, history, teardown;
+    std::string_view state;  // static text (ConnRecord::conn_state)
+    std::string history;
+    std::string_view teardown;  // static text
     std::int64_t rtt_ns, synack_ns, ack_ns;
     std::uint64_t orig_bytes, resp_bytes;
     std::uint8_t proto;

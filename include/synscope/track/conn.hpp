@@ -59,7 +59,7 @@ struct ConnRecord {
   std::uint64_t orig_bytes = 0;   ///< payload bytes by sequence-space (Zeek: TCP from seq range; UDP: payload)
   std::uint64_t resp_bytes = 0;
   bool bytes_known = true;        ///< Zeek leaves orig/resp_bytes unset for some OTH cases
-  std::string conn_state;         ///< S0, S1, SF, REJ, …
+  std::string_view conn_state;    ///< S0, S1, SF, REJ, … (static text: the view stays valid)
   std::uint64_t missed_bytes = 0;
   std::string history;
   std::uint64_t orig_pkts = 0;
@@ -71,8 +71,8 @@ struct ConnRecord {
   std::int64_t synack_delay_ns = -1;   ///< first SYN to first SYN-ACK
   std::int64_t ack_delay_ns = -1;      ///< SYN-ACK to completing ACK
   std::uint32_t syn_retransmits = 0;
-  std::string teardown;           ///< fin-4way, fin-3way, simultaneous, half-close, reset-orig, reset-resp, rejected, unanswered, open; "" for non-TCP
-  std::string end_reason;         ///< "closed", "timeout", "evicted", "reused" (port reuse), "end-of-input"
+  std::string_view teardown;      ///< (static text) fin-4way, fin-3way, simultaneous, half-close, reset-orig, reset-resp, rejected, unanswered, open; "" for non-TCP
+  std::string_view end_reason;    ///< (static text) "closed", "timeout", "evicted", "reused" (port reuse), "end-of-input"
   struct Side {
     bool has_mss = false;
     std::uint16_t mss = 0;
