@@ -147,13 +147,7 @@ class BlockReader {
   /// record's two 32-bit lengths were stored one by one and read back at once by the caller as one 64-bit
   /// load (a failed store-to-load forward on every packet, ~1.5 % of a `--conns-only` run in perf).
   __attribute__((always_inline)) int next(Record& r, std::string& error) {
-    if (!ensure(kRecordHeaderSize)) {
-      if (failed_) return fail(error);
-      const std::size_t got = end_ - pos_;
-      if (got == 0) return 0;
-      error = "truncated dump file; tried to read 16 header bytes, only got " + std::to_string(got);
-      return -1;
-    }
+    if (!ensure(kRecordHeaderSize)) return header_missing(error);
     const unsigned char* hp = buf_.data() + pos_;
     std::uint32_t sec = load_u32(hp);
     std::uint32_t frac = load_u32(hp + 4);
@@ -169,22 +163,8 @@ class BlockReader {
     r.ts_ns = static_cast<std::int64_t>(static_cast<std::int32_t>(sec)) * 1'000'000'000LL +
               static_cast<std::int64_t>(static_cast<std::int32_t>(frac)) * (h_.nano ? 1 : 1000);
     r.len = len;
-    if (caplen > kMaxSnaplen) {
-      error = caplen > h_.snapshot ? "invalid packet capture length " + std::to_string(caplen) +
-                                         ", bigger than snaplen of " + std::to_string(h_.snapshot)
-                                   : "invalid packet capture length " + std::to_string(caplen) +
-                                         ", bigger than maximum of " + std::to_string(kMaxSnaplen);
-      return -1;
-    }
-    if (!ensure(kRecordHeaderSize + caplen)) {
-      if (failed_) return fail(error);
-      // libpcap reports the snapshot length first when the record is longer than it.
-      const std::size_t got = end_ - pos_ - kRecordHeaderSize;
-      const std::uint32_t tried = (caplen > h_.snapshot && got < h_.snapshot) ? h_.snapshot : caplen;
-      error = "truncated dump file; tried to read " + std::to_string(tried) + " captured bytes, only got " +
-              std::to_string(got);
-      return -1;
-    }
+    if (caplen > kMaxSnaplen) return bad_caplen(caplen, error);
+    if (!ensure(kRecordHeaderSize + caplen)) return record_missing(caplen, error);
     r.data = buf_.data() + pos_ + kRecordHeaderSize;
     // Longer than the file's snapshot length: the rest is skipped and the record cut (libpcap does too).
     r.caplen = caplen > h_.snapshot ? h_.snapshot : caplen;
@@ -193,14 +173,44 @@ class BlockReader {
   }
 
  private:
-  int fail(std::string& error) const {
+  // The end of the file and the errors, out of line: building their messages inside next() made every
+  // call save and restore six registers.
+  [[gnu::cold, gnu::noinline]] int fail(std::string& error) const {
     error = std::string("error reading dump file: ") + std::strerror(errno_);
+    return -1;
+  }
+  /// No whole record header at the read position: 0 at a clean end of file, else -1 with the message.
+  [[gnu::noinline]] int header_missing(std::string& error) const {
+    if (failed_) return fail(error);
+    const std::size_t got = end_ - pos_;
+    if (got == 0) return 0;
+    error = "truncated dump file; tried to read 16 header bytes, only got " + std::to_string(got);
+    return -1;
+  }
+  [[gnu::cold, gnu::noinline]] int bad_caplen(std::uint32_t caplen, std::string& error) const {
+    error = caplen > h_.snapshot ? "invalid packet capture length " + std::to_string(caplen) +
+                                       ", bigger than snaplen of " + std::to_string(h_.snapshot)
+                                 : "invalid packet capture length " + std::to_string(caplen) +
+                                       ", bigger than maximum of " + std::to_string(kMaxSnaplen);
+    return -1;
+  }
+  [[gnu::cold, gnu::noinline]] int record_missing(std::uint32_t caplen, std::string& error) const {
+    if (failed_) return fail(error);
+    // libpcap reports the snapshot length first when the record is longer than it.
+    const std::size_t got = end_ - pos_ - kRecordHeaderSize;
+    const std::uint32_t tried = (caplen > h_.snapshot && got < h_.snapshot) ? h_.snapshot : caplen;
+    error = "truncated dump file; tried to read " + std::to_string(tried) + " captured bytes, only got " +
+            std::to_string(got);
     return -1;
   }
 
   // Makes `n` bytes available at pos_ (n <= block + record). False at end of file or on a read error.
   bool ensure(std::size_t n) {
     if (end_ - pos_ >= n) return true;
+    return refill(n);
+  }
+  /// ensure() when the buffer holds fewer than n bytes: once per block, out of line.
+  [[gnu::noinline]] bool refill(std::size_t n) {
     if (eof_ || failed_) return false;
     // Keep the unconsumed tail (one partial record at most) and top up with whole blocks.
     if (pos_ > 0) {
@@ -347,11 +357,7 @@ struct FileSource::Impl {
     if (in.done) return false;
     BlockReader::Record r{};
     const int rc = in.fast->next(r, read_error);
-    if (rc != 1) {
-      in.done = true;
-      if (rc < 0) problems.push_back(in.path + ": " + read_error);
-      return false;
-    }
+    if (rc != 1) return direct_end(in, rc);
     out.ts_ns = r.ts_ns;
     out.caplen = r.caplen;
     out.wire_len = r.len;
@@ -361,6 +367,13 @@ struct FileSource::Impl {
     out.bytes = Bytes{reinterpret_cast<const std::byte*>(r.data), r.caplen};  // NOLINT: records are raw bytes
     return true;
   }
+
+  [[gnu::noinline]] bool direct_end(Input& in, int rc) {
+    in.done = true;
+    if (rc < 0) problems.push_back(in.path + ": " + read_error);
+    return false;
+  }
+  bool next_merged(RawFrame& out);
 
   // Reads the next record of input `i` into its pending slot (records a problem on a read error).
   void advance(std::size_t i) {
@@ -532,6 +545,12 @@ FileSource::~FileSource() = default;
 bool FileSource::next(RawFrame& out) {
   Impl& s = *impl_;
   if (s.direct && s.last_input == 0) return s.next_direct(out);
+  return s.next_merged(out);
+}
+
+/// next() for several files, a filter, pcapng, and the first record (read ahead by the constructor).
+[[gnu::noinline]] bool FileSource::Impl::next_merged(RawFrame& out) {
+  Impl& s = *this;
   const std::size_t n_inputs = s.inputs.size();
   for (;;) {
     if (s.last_input != std::numeric_limits<std::size_t>::max()) {

@@ -3,10 +3,11 @@
 #include <signal.h>
 
 namespace synscope::cli {
-namespace {
+namespace detail {
 volatile std::sig_atomic_t g_stop = 0;
-
-extern "C" void on_stop_signal(int sig) { g_stop = sig; }
+}  // namespace detail
+namespace {
+extern "C" void on_stop_signal(int sig) { detail::g_stop = sig; }
 }  // namespace
 
 void install_stop_handlers() {
@@ -18,7 +19,6 @@ void install_stop_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-bool stop_requested() noexcept { return g_stop != 0; }
-int stop_signal() noexcept { return static_cast<int>(g_stop); }
+int stop_signal() noexcept { return static_cast<int>(detail::g_stop); }
 
 }  // namespace synscope::cli

@@ -728,6 +728,7 @@ struct ConnTracker::Impl {
     if (c.armed_at != 0 && c.armed_at <= d) return;  // an earlier entry will re-arm lazily
     c.armed_at = d;
     heap.push({d, idx, heap_id(c.id)});
+    next_due = std::min(next_due, d);
   }
   void add_expire_timer(Conn& c, std::int64_t t) noexcept {
     if (c.t_expire[0] == 0) {
@@ -824,6 +825,10 @@ struct ConnTracker::Impl {
     }
   }
 
+  /// At most the earliest deadline in the heap (INT64_MAX when it is empty): a packet before it has no
+  /// timer to run, and begin_packet() skips expire() for it (two tests of the heap's top per packet). A
+  /// push lowers it; expire() sets it exactly; removals only make the real minimum later.
+  std::int64_t next_due = std::numeric_limits<std::int64_t>::max();
   void expire(std::int64_t now) {
     while (!heap.empty() && heap.top().deadline <= now) {
       const HeapEntry e = heap.pop();
@@ -833,6 +838,7 @@ struct ConnTracker::Impl {
       pos.deadline = e.deadline;
       if (!run_timers(e.idx, now)) arm(e.idx);
     }
+    next_due = heap.empty() ? std::numeric_limits<std::int64_t>::max() : heap.top().deadline;
     prefetch_next_timers();
   }
 
@@ -1732,7 +1738,7 @@ struct ConnTracker::Impl {
   /// Counts the next packet and runs the timers due by its time (phase 0 of emit_position()).
   void begin_packet(std::int64_t ts_ns) {
     pos = EmitPosition{++ordinal, 0, 0, 0};
-    expire(ts_ns);
+    if (ts_ns >= next_due) expire(ts_ns);
     pos.phase = 1;
     pos.deadline = 0;
   }
@@ -1801,7 +1807,7 @@ struct ConnTracker::Impl {
 
   /// kUid = false (the batch path, whose labels nobody reads) skips formatting the uid for every packet.
   template <bool kUid = true>
-  PacketLabel update_keyed(const PacketSummary& p, const Key& k, std::uint64_t h, bool src_is_a) {
+  [[gnu::always_inline]] PacketLabel update_keyed(const PacketSummary& p, const Key& k, std::uint64_t h, bool src_is_a) {
     PacketLabel lbl;
     Conn* found = nullptr;
     std::uint32_t idx = find(k, static_cast<std::uint32_t>(h >> 32U), found);
