@@ -147,32 +147,58 @@ class BlockReader {
   /// record's two 32-bit lengths were stored one by one and read back at once by the caller as one 64-bit
   /// load (a failed store-to-load forward on every packet, ~1.5 % of a `--conns-only` run in perf).
   __attribute__((always_inline)) int next(Record& r, std::string& error) {
-    if (!ensure(kRecordHeaderSize)) return header_missing(error);
+    if (next_buffered(r)) return 1;
+    return next_refill(r, error);
+  }
+  /// The next record if the buffer holds all of it (and it is valid), without reading: true and `r`
+  /// filled, the records handed out before still in place; false and nothing consumed otherwise (then
+  /// next() reads, or reports what is wrong).
+  __attribute__((always_inline)) bool next_buffered(Record& r) {
+    if (end_ - pos_ < kRecordHeaderSize) return false;
     const unsigned char* hp = buf_.data() + pos_;
+    std::uint32_t caplen = load_u32(hp + 8);
+    if (h_.swapped) caplen = bswap32(caplen);
+    if (caplen > kMaxSnaplen || end_ - pos_ - kRecordHeaderSize < caplen) return false;
+    header_fields(hp, r);
+    r.data = hp + kRecordHeaderSize;
+    // Longer than the file's snapshot length: the rest is skipped and the record cut (libpcap does too).
+    r.caplen = caplen > h_.snapshot ? h_.snapshot : caplen;
+    pos_ += kRecordHeaderSize + caplen;
+    return true;
+  }
+
+ private:
+  /// The time and the wire length of the record header at `hp`.
+  __attribute__((always_inline)) void header_fields(const unsigned char* hp, Record& r) const {
     std::uint32_t sec = load_u32(hp);
     std::uint32_t frac = load_u32(hp + 4);
-    std::uint32_t caplen = load_u32(hp + 8);
     std::uint32_t len = load_u32(hp + 12);
     if (h_.swapped) {
       sec = bswap32(sec);
       frac = bswap32(frac);
-      caplen = bswap32(caplen);
       len = bswap32(len);
     }
     // As libpcap: the fields are signed 32-bit (struct pcap_timeval of bpf_int32), µs scaled up to ns.
     r.ts_ns = static_cast<std::int64_t>(static_cast<std::int32_t>(sec)) * 1'000'000'000LL +
               static_cast<std::int64_t>(static_cast<std::int32_t>(frac)) * (h_.nano ? 1 : 1000);
     r.len = len;
+  }
+  /// next() when the record is not (wholly) in the buffer: reads on, or reports the end or the error.
+  /// Once per block, out of line.
+  [[gnu::noinline]] int next_refill(Record& r, std::string& error) {
+    if (!ensure(kRecordHeaderSize)) return header_missing(error);
+    const unsigned char* hp = buf_.data() + pos_;
+    std::uint32_t caplen = load_u32(hp + 8);
+    if (h_.swapped) caplen = bswap32(caplen);
+    header_fields(hp, r);
     if (caplen > kMaxSnaplen) return bad_caplen(caplen, error);
     if (!ensure(kRecordHeaderSize + caplen)) return record_missing(caplen, error);
     r.data = buf_.data() + pos_ + kRecordHeaderSize;
-    // Longer than the file's snapshot length: the rest is skipped and the record cut (libpcap does too).
     r.caplen = caplen > h_.snapshot ? h_.snapshot : caplen;
     pos_ += kRecordHeaderSize + caplen;
     return 1;
   }
 
- private:
   // The end of the file and the errors, out of line: building their messages inside next() made every
   // call save and restore six registers.
   [[gnu::cold, gnu::noinline]] int fail(std::string& error) const {
@@ -368,6 +394,27 @@ struct FileSource::Impl {
     return true;
   }
 
+  /// Up to out.size() records of the direct path: as next_direct(), but after the first only those
+  /// already in the read buffer (reading more would move the records handed out).
+  std::size_t next_direct_batch(std::span<RawFrame> out) {
+    if (out.empty() || !next_direct(out[0])) return 0;
+    Input& in = *inputs.front();
+    BlockReader& reader = *in.fast;
+    std::size_t n = 1;
+    for (; n < out.size(); ++n) {
+      BlockReader::Record r{};
+      if (!reader.next_buffered(r)) break;
+      RawFrame& f = out[n];
+      f.ts_ns = r.ts_ns;
+      f.caplen = r.caplen;
+      f.wire_len = r.len;
+      f.dlt = in.dlt;
+      f.frame_no = ++frame_no;
+      f.file_index = 0;
+      f.bytes = Bytes{reinterpret_cast<const std::byte*>(r.data), r.caplen};  // NOLINT: records are raw bytes
+    }
+    return n;
+  }
   [[gnu::noinline]] bool direct_end(Input& in, int rc) {
     in.done = true;
     if (rc < 0) problems.push_back(in.path + ": " + read_error);
@@ -546,6 +593,12 @@ bool FileSource::next(RawFrame& out) {
   Impl& s = *impl_;
   if (s.direct && s.last_input == 0) return s.next_direct(out);
   return s.next_merged(out);
+}
+
+std::size_t FileSource::next_batch(std::span<RawFrame> out) {
+  Impl& s = *impl_;
+  if (s.direct && s.last_input == 0) return s.next_direct_batch(out);
+  return !out.empty() && s.next_merged(out[0]) ? 1U : 0U;
 }
 
 /// next() for several files, a filter, pcapng, and the first record (read ahead by the constructor).

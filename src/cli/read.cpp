@@ -2,9 +2,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,12 +41,19 @@ int run_read(const ReadOptions& o) {
   }
   Output output(o.out);
   sink::Pipeline& pipe = output.pipeline();
-  capture::RawFrame frame;
+  // Records in batches of what the reader's buffer holds (one call per batch instead of two per packet);
+  // with -c, never more than the packets still to show, so the reader stops exactly where it did.
+  std::array<capture::RawFrame, 16> frames;
   std::uint64_t shown = 0;
   bool interrupted = false;
-  while (source.next(frame)) {
-    pipe.process(frame);
-    if (o.count != 0 && ++shown >= static_cast<std::uint64_t>(o.count)) break;
+  for (;;) {
+    std::size_t want = frames.size();
+    if (o.count != 0) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, static_cast<std::uint64_t>(o.count) - shown));
+    const std::size_t n = source.next_batch(std::span<capture::RawFrame>(frames.data(), want));
+    if (n == 0) break;
+    pipe.process_batch(std::span<const capture::RawFrame>(frames.data(), n));
+    shown += n;
+    if (o.count != 0 && shown >= static_cast<std::uint64_t>(o.count)) break;
     if (stop_requested()) {
       interrupted = true;
       break;

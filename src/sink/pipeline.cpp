@@ -293,6 +293,16 @@ void Pipeline::process(const capture::RawFrame& raw) {
   for (Sink* s : sinks_) s->packet(ev);
 }
 
+void Pipeline::process_batch(std::span<const capture::RawFrame> frames) {
+  if (handoff_ || opts_.packet_events) {
+    for (const capture::RawFrame& raw : frames) process(raw);
+    return;
+  }
+  for (const capture::RawFrame& raw : frames) {
+    if (summarize_raw(raw, batch_[batched_]) && ++batched_ == batch_.size()) drain();
+  }
+}
+
 void Pipeline::drain() {
   if (batched_ == 0 || !tracker_) return;
   tracker_->update_batch(std::span<const track::PacketSummary>(batch_.data(), batched_));

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,6 +48,10 @@ class FileSource {
 
   /// Next record passing the filter, in timestamp order across files. False at the end of all input.
   bool next(RawFrame& out);
+  /// The next records as next() would give them one by one: at least one unless the input has ended (0),
+  /// at most out.size(). All of them stay valid until the next call of next() or next_batch(). (The
+  /// classic-pcap reader hands out what its buffer holds; other inputs give one record per call.)
+  std::size_t next_batch(std::span<RawFrame> out);
 
   /// Problems met while reading (truncated last record, read errors), one line each, in order.
   [[nodiscard]] const std::vector<std::string>& problems() const noexcept;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "synscope/capture/source.hpp"
@@ -40,6 +41,8 @@ class Pipeline {
   /// Decodes, tracks and prints one frame. With a tracking thread (PipelineOptions::jobs), an error that
   /// stopped that thread (out of memory) is rethrown here or from finish().
   void process(const capture::RawFrame& raw);
+  /// process() on each frame in order (one call for a reader's batch: FileSource::next_batch()).
+  void process_batch(std::span<const capture::RawFrame> frames);
   /// Expires idle connections at `now_ns` (live capture between packets).
   void expire(std::int64_t now_ns);
   /// Reports every remaining connection, then the summary; flushes every sink. Joins the tracking thread
