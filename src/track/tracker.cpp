@@ -385,6 +385,7 @@ struct alignas(64) Conn {
   bool fin_23 = false;          // the second FIN acknowledged the first in the same packet
   bool fin_simultaneous = false;
   bool data_after_fin = false;  // the other side sent data after the first FIN: a half-close was used
+  std::uint8_t fast_sides = 0;  // bit s: a pure ACK/data segment from ep[s] may take the fast path
   std::uint64_t id = 0;
   std::int64_t last_ns = 0;       // Zeek's Connection::last_time
   std::int64_t armed_at = 0;  // deadline of the heap entry that stands for this conn (0 = none)
@@ -512,28 +513,73 @@ void write_uid(std::array<char, 20>& out, const Conn& c) noexcept {
   write_uid(out, uid_hash(c.key) ^ static_cast<std::uint64_t>(c.start_ns), c.id * 0x9e3779b97f4a7c15ULL);
 }
 
+/// The connections' memory: one range of address space for the most connections a tracker may hold,
+/// reserved without access (no memory, no commit charge) and opened for reading and writing in steps as
+/// connections are first needed. Connections never move (no copy while the table grows, no page faulted
+/// twice), and connection i is at base + i: one multiply-add, where a table of chunks cost a load, a
+/// shift, a mask and a test for the first small chunk (~25 instructions per packet, several lookups).
+/// Past the first 2 MiB (a small capture, each test and fuzz input, touches a few small pages) the range is
+/// opened in whole 2 MiB steps and the kernel asked for transparent huge pages: one fault and one TLB entry
+/// per 2 MiB.
+class ConnSlab {
+ public:
+  static_assert(std::is_trivially_destructible_v<Conn>);
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20U;
+
+  explicit ConnSlab(std::size_t max_conns) {
+    // Address space is plentiful but may be limited (ulimit -v): ask for less until it is granted; a
+    // tracker that then fills it throws bad_alloc as an allocation would.
+    std::size_t bytes = round_up(std::max<std::size_t>(max_conns, 1) * sizeof(Conn), kHugePage) + kHugePage;
+    for (;;) {
+      void* p = ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (p != MAP_FAILED) {
+        map_ = static_cast<char*>(p);
+        map_bytes_ = bytes;
+        break;
+      }
+      if (bytes <= 2 * kHugePage) throw std::bad_alloc();
+      bytes = round_up(bytes / 2, kHugePage);
+    }
+    // The connections start at the first 2 MiB boundary of the mapping.
+    const auto addr = reinterpret_cast<std::uintptr_t>(map_);
+    base_ = map_ + (round_up(addr, kHugePage) - addr);
+    limit_ = static_cast<std::size_t>(map_ + map_bytes_ - base_);
+  }
+  ~ConnSlab() { ::munmap(map_, map_bytes_); }
+  ConnSlab(const ConnSlab&) = delete;
+  ConnSlab& operator=(const ConnSlab&) = delete;
+
+  [[nodiscard]] Conn* at(std::uint32_t idx) const noexcept { return reinterpret_cast<Conn*>(base_) + idx; }
+  /// Connections that fit in the part opened so far.
+  [[nodiscard]] std::uint32_t usable() const noexcept { return static_cast<std::uint32_t>(open_ / sizeof(Conn)); }
+  /// Opens the next step (72 KiB, then up to 2 MiB, then 2 MiB at a time). Throws bad_alloc when the
+  /// reservation is used up or the kernel refuses.
+  void grow() {
+    const std::size_t want = open_ == 0 ? round_up(128 * sizeof(Conn), kPage) : open_ < kHugePage ? kHugePage : open_ + kHugePage;
+    if (want > limit_) throw std::bad_alloc();
+    if (::mprotect(base_ + open_, want - open_, PROT_READ | PROT_WRITE) != 0) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    if (open_ >= kHugePage) (void)::madvise(base_ + open_, want - open_, MADV_HUGEPAGE);  // a hint
+#endif
+    open_ = want;
+  }
+
+ private:
+  static constexpr std::size_t kPage = 4096;
+  static std::size_t round_up(std::size_t n, std::size_t to) noexcept { return (n + to - 1) / to * to; }
+  char* map_ = nullptr;
+  std::size_t map_bytes_ = 0;
+  char* base_ = nullptr;
+  std::size_t limit_ = 0;  // bytes from base_ to the end of the mapping
+  std::size_t open_ = 0;   // bytes from base_ opened for reading and writing
+};
+
 }  // namespace
 
 struct ConnTracker::Impl {
-  // Connections live in chunks of 4096 that never move (no copy while the table grows, no page faulted
-  // twice); an index names a connection for its whole life, recycled through free_list. A power-of-two
-  // count makes at() a shift and a mask (it runs several times per packet). A chunk is 2.25 MiB: the
-  // kernel may back its first 2 MiB with one transparent huge page (one fault and one TLB entry instead of
-  // 512), the rest with small pages as they are touched.
-  static constexpr std::uint32_t kChunkShift = 12;
-  static constexpr std::uint32_t kChunk = std::uint32_t{1} << kChunkShift;
-  static constexpr std::size_t kHugePage = std::size_t{2} << 20U;
-  static constexpr std::size_t kChunkAlloc = (kChunk * sizeof(Conn) + kHugePage - 1) / kHugePage * kHugePage;
-  struct ChunkFree {
-    void operator()(Conn* p) const noexcept { std::free(p); }  // Conn is trivially destructible
-  };
-  static_assert(std::is_trivially_destructible_v<Conn>);
-
   TrackerOptions opts;
   RecordSink sink;
-  std::vector<std::unique_ptr<Conn, ChunkFree>> chunks;
   std::uint32_t capacity = 0;  // connections constructed so far (indices below it are valid)
-  std::uint32_t reserved = 0;  // chunks.size() * kChunk
   std::vector<std::uint32_t> free_list;
   std::vector<std::unique_ptr<Blocks>> blocks_store;  // out-of-order block lists, recycled
   std::vector<Blocks*> blocks_free;
@@ -564,39 +610,14 @@ struct ConnTracker::Impl {
     mask = slots.size() - 1;
   }
 
-  // The first kSmall connections live in a small block of their own: a capture with a handful of
-  // connections (and each fuzz input, each test) allocates 72 KiB, not a 2.25 MiB chunk.
-  static constexpr std::uint32_t kSmall = 128;
-  std::unique_ptr<Conn, ChunkFree> small;
+  // Connections: constructed one at a time as they are first needed (new_index()), so memory is touched
+  // as connections appear; an index names a connection for its whole life, recycled through free_list.
+  ConnSlab slab{opts.max_conns};
 
-  [[nodiscard]] Conn* slot_of(std::uint32_t idx) const noexcept {
-    if (idx < kSmall) return small.get() + idx;
-    idx -= kSmall;
-    return chunks[idx >> kChunkShift].get() + (idx & (kChunk - 1U));
-  }
+  [[nodiscard]] Conn* slot_of(std::uint32_t idx) const noexcept { return slab.at(idx); }
   Conn& at(std::uint32_t idx) noexcept { return *slot_of(idx); }
   [[nodiscard]] const Conn& at(std::uint32_t idx) const noexcept { return *slot_of(idx); }
 
-  /// Allocates the small block, then chunks; connections are constructed one at a time as they are first
-  /// needed (new_index()), so memory is touched as connections appear. The kernel is asked to back the
-  /// first 2 MiB of each chunk with a huge page.
-  void add_chunk() {
-    if (!small) {
-      static_assert((kSmall * sizeof(Conn)) % 64 == 0);
-      void* mem = std::aligned_alloc(64, kSmall * sizeof(Conn));  // cache-line aligned, as the chunks
-      if (mem == nullptr) throw std::bad_alloc();
-      small.reset(static_cast<Conn*>(mem));
-      reserved = kSmall;
-      return;
-    }
-    void* mem = std::aligned_alloc(kHugePage, kChunkAlloc);
-    if (mem == nullptr) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-    (void)::madvise(mem, kHugePage, MADV_HUGEPAGE);  // a hint: without it, 4 KiB pages as usual
-#endif
-    chunks.emplace_back(static_cast<Conn*>(mem));
-    reserved += kChunk;
-  }
   /// A free connection index: the most recently released one, else the next never used (in index order).
   std::uint32_t new_index() {
     if (!free_list.empty()) {
@@ -604,9 +625,9 @@ struct ConnTracker::Impl {
       free_list.pop_back();
       return idx;
     }
-    if (capacity == reserved) {
-      if (reserved >= 0xFFFFFFFFU - kChunk) std::abort();  // 4 billion open connections: not reachable
-      add_chunk();
+    if (capacity == slab.usable()) {
+      if (capacity == 0xFFFFFFFFU) std::abort();  // 4 billion open connections: not reachable
+      slab.grow();
     }
     std::construct_at(&at(capacity));
     return capacity++;
@@ -1519,13 +1540,25 @@ struct ConnTracker::Impl {
   }
 
   /// Whether process_tcp_fast() may take a segment: ACK without SYN, FIN or RST, both endpoints
-  /// ESTABLISHED, from a side already seen (so both label bases are set), checksum not in the way.
+  /// ESTABLISHED, from a side already seen (so both label bases are set), checksum not in the way. The
+  /// connection's part is Conn::fast_sides, worked out by fast_sides_of() whenever it may change.
   [[nodiscard]] bool fast_tcp_ok(const Conn& c, std::size_t s, const PacketSummary& p) const noexcept {
-    const Endpoint& e = c.ep[s];
-    return (p.tcp_flags & (kSyn | kFin | kRst | kAck)) == kAck && c.ep[0].state == EpState::kEstablished &&
-           c.ep[1].state == EpState::kEstablished && (c.first_packet_seen & (e.is_orig ? 1U : 2U)) != 0 &&
-           e.lbl_base_set && c.ep[1 - s].lbl_base_set && (opts.ignore_bad_checksums || !p.checksum_bad) &&
-           opts.fast_path;
+    return (p.tcp_flags & (kSyn | kFin | kRst | kAck)) == kAck && ((c.fast_sides >> s) & 1U) != 0 &&
+           (opts.ignore_bad_checksums || !p.checksum_bad) && opts.fast_path;
+  }
+  /// Conn::fast_sides: bit s when both endpoints are ESTABLISHED, ep[s]'s side has been seen and both
+  /// label bases are set. Only the general path and create() change what it depends on (states, roles,
+  /// first_packet_seen, label bases; the fast path leaves them as they are, and timers only end a
+  /// connection or move its deadlines), so it is worked out after each general-path segment.
+  static std::uint8_t fast_sides_of(const Conn& c) noexcept {
+    if (c.ep[0].state != EpState::kEstablished || c.ep[1].state != EpState::kEstablished ||
+        !c.ep[0].lbl_base_set || !c.ep[1].lbl_base_set)
+      return 0;
+    unsigned bits = 0;
+    for (unsigned s = 0; s < 2; ++s) {
+      if ((c.first_packet_seen & (c.ep[s].is_orig ? 1U : 2U)) != 0) bits |= 1U << s;
+    }
+    return static_cast<std::uint8_t>(bits);
   }
 
   /// label_tcp() + process_tcp() for what fast_tcp_ok() admits, with every test those facts decide left
@@ -1833,6 +1866,7 @@ struct ConnTracker::Impl {
           rearm = c.armed_at == 0 || c.last_ns < last_before;
         } else {
           process_tcp(c, s, p, lbl);
+          c.fast_sides = fast_sides_of(c);
         }
         break;
       case 17: process_udp(c, s, p); break;
