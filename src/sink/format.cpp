@@ -1,6 +1,7 @@
 // Small formatting helpers shared by the sinks.
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -64,6 +65,23 @@ std::size_t format_duration_printf(std::int64_t ns, bool ascii, char* out) noexc
   return n > 0 ? static_cast<std::size_t>(n) : 0U;
 }
 
+/// For u < 2^53 (exact as a double) and 10^k: whether the double nearest u / 10^k (what printf is given)
+/// lies above (+1), below (-1) or exactly on (0) the true quotient. Exact: with d = M * 2^E (M an integer
+/// below 2^53), compare M * 10^k with u * 2^-E in 128 bits.
+int tie_direction(std::uint64_t u, std::uint64_t pow10k) noexcept {
+  __extension__ using U128 = unsigned __int128;
+  const double d = static_cast<double>(u) / static_cast<double>(pow10k);
+  int e = 0;
+  const double f = std::frexp(d, &e);  // d = f * 2^e, 0.5 <= f < 1
+  const auto m = static_cast<std::uint64_t>(std::ldexp(f, 53));  // exact: d has 53 significant bits
+  // d = m * 2^-shift with 9 <= shift <= 52: 1 <= d < 2^44 for u < 2^53 and 10^k >= 1000 (each unit's
+  // range starts at 10^k), so u << shift stays below 2^105.
+  const auto shift = static_cast<unsigned>(53 - e);
+  const U128 lhs = static_cast<U128>(m) * pow10k;
+  const U128 rhs = static_cast<U128>(u) << shift;
+  return lhs > rhs ? 1 : lhs < rhs ? -1 : 0;
+}
+
 }  // namespace
 
 std::size_t format_duration(std::int64_t ns, bool ascii, char* out) noexcept {
@@ -81,31 +99,42 @@ std::size_t format_duration(std::int64_t ns, bool ascii, char* out) noexcept {
   }
   // printf rounds the double ns / 10^k to `decimals` places. Rounding the exact quotient with integers
   // gives the same digits unless the quotient lies exactly halfway (the double's representation error
-  // then decides) or ns is too large for that error to stay below one unit of the last place (2^53):
-  // those rare cases go to printf itself.
+  // then decides: tie_direction()) or ns is too large for that error to stay below one unit of the last
+  // place (2^53): those go to printf itself.
+  std::uint64_t pow10k = 0;   // 10^k
   std::uint64_t divisor = 0;  // 10^(k - decimals)
   unsigned decimals = 0;
   const char* unit = nullptr;
   std::size_t unit_len = 0;
   if (u < 1'000'000) {
+    pow10k = 1'000;
     decimals = u < 10'000 ? 1 : 0;
     divisor = u < 10'000 ? 100 : 1'000;
     unit = ascii ? " us" : " \xC2\xB5s";
     unit_len = ascii ? 3 : 4;
   } else if (u < 1'000'000'000) {
+    pow10k = 1'000'000;
     decimals = u < 10'000'000 ? 2 : 1;
     divisor = u < 10'000'000 ? 10'000 : 100'000;
     unit = " ms";
     unit_len = 3;
   } else {
+    pow10k = 1'000'000'000;
     decimals = 3;
     divisor = 1'000'000;
     unit = " s";
     unit_len = 2;
   }
+  if (u >= (std::uint64_t{1} << 53U)) return format_duration_printf(ns, ascii, out);
   const std::uint64_t rem = u % divisor;
-  if (rem * 2 == divisor || u >= (std::uint64_t{1} << 53U)) return format_duration_printf(ns, ascii, out);
-  const std::uint64_t q = u / divisor + (rem * 2 > divisor ? 1U : 0U);
+  std::uint64_t q = u / divisor;
+  if (rem * 2 > divisor) {
+    ++q;
+  } else if (rem * 2 == divisor) {
+    // Halfway (common: µs timestamps make 1.2345 ms): printf sees the double nearest u / 10^k.
+    const int dir = tie_direction(u, pow10k);
+    q += (dir > 0 || (dir == 0 && (q & 1U) != 0)) ? 1U : 0U;  // an exact tie rounds to even
+  }
   std::uint64_t scale = 1;
   for (unsigned i = 0; i < decimals; ++i) scale *= 10;
   n = detail::format_u64(q / scale, out);
