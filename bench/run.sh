@@ -7,6 +7,8 @@
 # SIZES="100000 1000000 10000000" the files to time, REPEAT=3 runs of each fast command (the best one counts),
 # PEERS=0 skips tcpdump/tshark/tcptrace, FLOOD=5000000 SYNs for the memory run (0 skips it).
 # Timings are wall-clock seconds of the whole process; "cpu" is user+sys (a steadier figure on a busy machine).
+# Time per packet 10M vs 1M is also measured with the two files' runs alternating (the host drifts over
+# the minutes between the size blocks).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -113,8 +115,42 @@ for n in $SIZES; do
       fi
     fi
   fi
-  [[ ${KEEP:-0} == 1 ]] || rm -f "$f"
+  # Time per packet, 10M against 1M: the two files' runs alternate (three of each per mode, the best
+  # counts), so the host's drift over the minutes between the two size blocks cannot pass for a change.
+  if ((n == 10000000)) && [[ -f $WORK/mixed-1000000.pcap ]]; then
+    echo "  -- time per packet, 1M and 10M runs alternating (best of 3 each) --"
+    small=$WORK/mixed-1000000.pcap
+    cat "$small" >/dev/null
+    for mode in "--conns-only" "--json" "(text)"; do
+      args=(read)
+      [[ $mode != "(text)" ]] && args+=("$mode")
+      best1="" best10=""
+      for ((i = 0; i < 3; i++)); do
+        for which in 1 10; do
+          ff=$f
+          [[ $which == 1 ]] && ff=$small
+          t0=$(date +%s%N)
+          "$SYN" "${args[@]}" "$ff" >/dev/null 2>&1 || true
+          t1=$(date +%s%N)
+          w=$(((t1 - t0) / 1000))
+          if [[ $which == 1 ]]; then
+            [[ -z $best1 || $w -lt $best1 ]] && best1=$w
+          else
+            [[ -z $best10 || $w -lt $best10 ]] && best10=$w
+          fi
+        done
+      done
+      echo "linear $mode $best1 $best10" >>"$WORK/linear"
+      awk -v m="$mode" -v a="$best1" -v b="$best10" 'BEGIN{
+        printf "  %-44s 1M %.3f s  10M %.3f s  time/packet 10M vs 1M %.1f%%\n", "synscope read " m, a / 1e6, b / 1e6, 100 * (b / 10) / a }'
+    done
+  fi
+  if [[ ${KEEP:-0} != 1 ]]; then
+    # The 1M file stays for the alternating runs of the 10M block.
+    if [[ $n != 1000000 || " $SIZES " != *" 10000000 "* ]]; then rm -f "$f"; fi
+  fi
 done
+[[ ${KEEP:-0} == 1 ]] || rm -f "$WORK/mixed-1000000.pcap"
 
 if [[ $FLOOD -gt 0 ]]; then
   f=$WORK/synflood.pcap
@@ -156,8 +192,12 @@ awk '
     for (c = 1; c <= 3; c++) {
       a = cmds[c] " [1M]"; b = cmds[c] " [10M]"
       if ((a in wall) && (b in wall))
-        printf "  %-62s %6.1f%%  %6.1f%%\n", "time/packet 10M vs 1M, " cmds[c],
+        printf "  %-62s %6.1f%%  %6.1f%%\n", "time/packet 10M vs 1M (size blocks), " cmds[c],
           100 * (wall[b] / pk[b]) / (wall[a] / pk[a]), 100 * (cpu[b] / pk[b]) / ((cpu[a] > 0 ? cpu[a] : 0.01) / pk[a])
     }
   }' "$WORK/results"
+if [[ -f $WORK/linear ]]; then
+  awk '{ mode = $2; for (i = 3; i < NF - 1; i++) mode = mode " " $i
+         printf "  %-62s %6.1f%%\n", "time/packet 10M vs 1M (alternating runs), synscope read " mode, 100 * ($NF / 10) / $(NF-1) }' "$WORK/linear"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
