@@ -2,9 +2,10 @@
 // to a flat, allocation-free-per-packet table.
 //
 // Design
-//  * Connections live in a slab (std::vector<Conn>, indices recycled through a free list); a Conn is
-//    trivially copyable (history is an inline buffer), so creating one never allocates once the slab has
-//    reached the peak number of simultaneously open connections.
+//  * Connections live in a slab (ConnSlab: one reserved address range, opened as it fills; indices
+//    recycled through a free list); a Conn is trivially copyable (history is an inline buffer), so
+//    creating one never allocates once the slab has reached the peak number of simultaneously open
+//    connections.
 //  * Lookup: open addressing with linear probing over 64-bit slots {hash tag:32 | index+1:32}, load
 //    factor <= 1/2, backward-shift deletion (no tombstones), keyed by the canonical 5-tuple (the two
 //    endpoints in sorted order, so both directions find the same slot).
