@@ -6,7 +6,6 @@
 
 #include <unistd.h>
 
-#include <bit>
 #include <cerrno>
 #include <cstring>
 
@@ -64,17 +63,7 @@ void Writer::put_spaces(std::size_t n) {
 
 void Writer::put_padded_utf8(std::string_view text, std::size_t width) {
   put(text);
-  // Characters = bytes - continuation bytes (10xxxxxx), eight bytes at a time: a continuation byte is one
-  // whose top bit is set and next bit clear.
-  std::size_t cont = 0;
-  std::size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t x = 0;
-    std::memcpy(&x, text.data() + i, 8);
-    cont += static_cast<std::size_t>(std::popcount(x & ~(x << 1U) & 0x8080808080808080ULL));
-  }
-  for (; i < text.size(); ++i) cont += (static_cast<unsigned char>(text[i]) & 0xC0U) == 0x80U ? 1U : 0U;
-  const std::size_t chars = text.size() - cont;
+  const std::size_t chars = detail::utf8_length(text);
   if (chars < width) put_spaces(width - chars);
 }
 

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <cstddef>
 #include <cstdio>
 #include <cstdint>
 #include <limits>
@@ -119,6 +121,71 @@ TEST_CASE("TextSink with connections only: table rows under one header, as they 
   CHECK(out.find(" conn ") == std::string::npos);
   CHECK(out.find(" 192.0.2.1:44940         192.0.2.2:8080          tcp   SF      ShADadfF       41 us (24 us / 17 us)") !=
         std::string::npos);
+}
+
+TEST_CASE("TextSink table rows: the longest cells the tracker makes, and longer ones, keep every byte") {
+  synscope::sink::TextOptions opts;
+  opts.packets = false;
+  opts.stream_conns = true;
+  opts.ascii = false;  // "µs": two bytes, one column
+  // The widest row the tracker can make: IPv6 endpoints, 40 history letters, three durations in seconds,
+  // 20-digit byte counts; then cells no tracker record has (a 100-letter history, long state and
+  // teardown texts) through the checked path. Each row's columns are checked by position.
+  auto widest = [] {
+    ConnRecord r = handshake_record();
+    std::array<std::byte, 16> a{};
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = std::byte{0xff};
+    a[0] = std::byte{0x20};
+    a[1] = std::byte{0x01};
+    a[2] = std::byte{0x0d};
+    a[3] = std::byte{0xb8};
+    a[15] = std::byte{0xfe};
+    r.orig_h = synscope::net::IpAddress::v6(a);
+    r.resp_h = r.orig_h;
+    r.orig_p = 65535;
+    r.resp_p = 65534;
+    r.history = std::string(40, 'D');
+    r.handshake_rtt_ns = 123'456'789'012;
+    r.synack_delay_ns = 23'456'789'012;
+    r.ack_delay_ns = 100'000'000'000;
+    r.orig_bytes = std::numeric_limits<std::uint64_t>::max();
+    r.resp_bytes = std::numeric_limits<std::uint64_t>::max() - 1;
+    r.conn_state = "RSTOS0";
+    r.teardown = "simultaneous";
+    return r;
+  };
+  const std::string long_history(100, 'd');
+  const std::string long_state(40, 'S');
+  const std::string long_teardown(50, 't');
+  const std::string out = printed(opts, [&](synscope::sink::TextSink& sink) {
+    sink.conn(widest());
+    ConnRecord odd = widest();
+    odd.history = long_history;
+    odd.conn_state = long_state;
+    odd.teardown = long_teardown;
+    sink.conn(odd);
+    sink.conn(handshake_record());  // and back to an ordinary row
+  });
+  INFO(out);
+  std::vector<std::string> rows;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) rows.push_back(line);
+  REQUIRE(rows.size() >= 4);
+  // A cell left-aligned in a column of `width` characters (`chars` of them in `text`).
+  auto col = [](const std::string& text, std::size_t width, std::size_t chars) {
+    return text + std::string(chars < width ? width - chars : 0, ' ');
+  };
+  const std::string ep = "[2001:db8:ffff:ffff:ffff:ffff:ffff:fffe]";
+  const std::string cell = "123.457 s (23.457 s / 100.000 s)";
+  const std::string bytes = "18446744073709551615 / 18446744073709551614";
+  CHECK(rows[1] == " " + ep + ":65535 " + ep + ":65534 tcp   RSTOS0  " + std::string(40, 'D') + " " +
+                       col(cell, 37, cell.size()) + " " + bytes + " simultaneous");
+  CHECK(rows[2] == " " + ep + ":65535 " + ep + ":65534 tcp   " + long_state + " " + long_history + " " +
+                       col(cell, 37, cell.size()) + " " + bytes + " " + long_teardown);
+  const std::string micro = "41 \xC2\xB5s (24 \xC2\xB5s / 17 \xC2\xB5s)";  // 21 characters, 24 bytes
+  CHECK(rows[3] == " " + col("192.0.2.1:44940", 23, 15) + " " + col("192.0.2.2:8080", 23, 14) + " tcp   " +
+                       col("SF", 7, 2) + " " + col("ShADadfF", 14, 8) + " " + col(micro, 37, 21) + " " +
+                       col("2 / 5", 17, 5) + " fin-3way");
 }
 
 TEST_CASE("TextSink: the longest TCP packet line fits the room packet() reserves for it") {

@@ -4,6 +4,7 @@
 /// The per-call fast paths are inline: a sink's `put("\",\"src\":")` compiles to a few stores, and the
 /// slow paths (buffer full, write(2)) live in writer.cpp.
 
+#include <bit>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -104,6 +105,20 @@ inline void format_digits(std::uint64_t v, unsigned width, char* out) noexcept {
 /// Blanks copied under padded text in one fixed-size store.
 inline constexpr char kSpaces[] = "                                ";
 inline constexpr std::size_t kMaxPadWidth = sizeof kSpaces - 1;  // 32
+
+/// Characters in UTF-8 `text`: bytes minus continuation bytes (10xxxxxx), eight bytes at a time (a
+/// continuation byte has its top bit set and the next one clear).
+inline std::size_t utf8_length(std::string_view text) noexcept {
+  std::size_t cont = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, text.data() + i, 8);
+    cont += static_cast<std::size_t>(std::popcount(x & ~(x << 1U) & 0x8080808080808080ULL));
+  }
+  for (; i < text.size(); ++i) cont += (static_cast<unsigned char>(text[i]) & 0xC0U) == 0x80U ? 1U : 0U;
+  return text.size() - cont;
+}
 }  // namespace detail
 
 /// Unchecked writes into room reserved once with Writer::room(), for a line whose longest form is known.
@@ -146,6 +161,12 @@ class Cursor {
   }
   void put_spaces(std::size_t n) noexcept {
     std::memset(p_, ' ', n);
+    p_ += n;
+  }
+  /// `n` <= 64 blanks in two fixed-size stores (the room must extend 64 bytes past pos()).
+  void put_spaces_short(std::size_t n) noexcept {
+    std::memcpy(p_, detail::kSpaces, detail::kMaxPadWidth);
+    std::memcpy(p_ + detail::kMaxPadWidth, detail::kSpaces, detail::kMaxPadWidth);
     p_ += n;
   }
   /// The first `len` (<= N) bytes of `src`, moved in one N-byte copy: `src` must hold N readable bytes.
