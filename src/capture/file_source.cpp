@@ -384,6 +384,11 @@ struct FileSource::Impl {
     BlockReader::Record r{};
     const int rc = in.fast->next(r, read_error);
     if (rc != 1) return direct_end(in, rc);
+    fill_direct(in, r, out);
+    return true;
+  }
+  /// A record of the direct path as the next frame.
+  void fill_direct(const Input& in, const BlockReader::Record& r, RawFrame& out) noexcept {
     out.ts_ns = r.ts_ns;
     out.caplen = r.caplen;
     out.wire_len = r.len;
@@ -391,7 +396,6 @@ struct FileSource::Impl {
     out.frame_no = ++frame_no;
     out.file_index = 0;
     out.bytes = Bytes{reinterpret_cast<const std::byte*>(r.data), r.caplen};  // NOLINT: records are raw bytes
-    return true;
   }
 
   /// Up to out.size() records of the direct path: as next_direct(), but after the first only those
@@ -404,14 +408,7 @@ struct FileSource::Impl {
     for (; n < out.size(); ++n) {
       BlockReader::Record r{};
       if (!reader.next_buffered(r)) break;
-      RawFrame& f = out[n];
-      f.ts_ns = r.ts_ns;
-      f.caplen = r.caplen;
-      f.wire_len = r.len;
-      f.dlt = in.dlt;
-      f.frame_no = ++frame_no;
-      f.file_index = 0;
-      f.bytes = Bytes{reinterpret_cast<const std::byte*>(r.data), r.caplen};  // NOLINT: records are raw bytes
+      fill_direct(in, r, out[n]);
     }
     return n;
   }
