@@ -67,7 +67,7 @@ __attribute__((target("avx2"))) std::uint64_t sum_avx2(const std::byte* p, std::
   return odd + static_cast<std::uint64_t>(_mm_cvtsi128_si64(h)) + static_cast<std::uint64_t>(_mm_extract_epi64(h, 1));
 }
 /// Set once before main(): a plain load per call instead of a guarded function-local static.
-const bool kHaveAvx2 = [] {
+const bool kHaveAvx2 = []() noexcept {
   __builtin_cpu_init();  // __builtin_cpu_supports() may run before the runtime's own initialiser
   return __builtin_cpu_supports("avx2") != 0;
 }();
