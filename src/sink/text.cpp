@@ -846,6 +846,12 @@ void TextSink::finish(const RunSummary& s) {
     w.put(" packets have wrong checksums; captures taken on the sending host (or on veth) usually show this "
           "because of checksum offload. They were analysed anyway.\n");
   }
+  if (s.evicted > 0) {
+    w.put("note: ");
+    w.put_u64(s.evicted);
+    w.put(" connections were reported before they ended (evicted): more were open at once than --max-conns "
+          "allows, or than an address-space limit (ulimit -v) leaves room for.\n");
+  }
   if (s.truncated > 0 || s.invalid > 0) {
     w.put("note: ");
     w.put_u64(s.truncated);

@@ -35,6 +35,8 @@
 #include <type_traits>
 
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <vector>
 
 #include "synscope/core/select.hpp"
@@ -521,16 +523,24 @@ void write_uid(std::array<char, 20>& out, const Conn& c) noexcept {
 /// shift, a mask and a test for the first small chunk (~25 instructions per packet, several lookups).
 /// Past the first 2 MiB (a small capture, each test and fuzz input, touches a few small pages) the range is
 /// opened in whole 2 MiB steps and the kernel asked for transparent huge pages: one fault and one TLB entry
-/// per 2 MiB.
+/// per 2 MiB. Steps are whole pages of the running kernel (4, 16 or 64 KiB).
+/// The reservation counts against an address-space limit (ulimit -v) even without access: under one it
+/// takes at most a quarter of the limit (the rest of the process needs room too), and the tracker then
+/// holds at most max_conns() connections, evicting the oldest beyond, as with a smaller --max-conns.
 class ConnSlab {
  public:
   static_assert(std::is_trivially_destructible_v<Conn>);
   static constexpr std::size_t kHugePage = std::size_t{2} << 20U;
 
   explicit ConnSlab(std::size_t max_conns) {
-    // Address space is plentiful but may be limited (ulimit -v): ask for less until it is granted; a
-    // tracker that then fills it throws bad_alloc as an allocation would.
+    const long page = ::sysconf(_SC_PAGESIZE);
+    page_ = page > 0 ? static_cast<std::size_t>(page) : 4096U;
     std::size_t bytes = round_up(std::max<std::size_t>(max_conns, 1) * sizeof(Conn), kHugePage) + kHugePage;
+    rlimit as{};
+    if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+      bytes = std::min(bytes, std::max(round_up(static_cast<std::size_t>(as.rlim_cur / 4), kHugePage), 2 * kHugePage));
+    }
+    // Ask for less until it is granted.
     for (;;) {
       void* p = ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (p != MAP_FAILED) {
@@ -553,11 +563,15 @@ class ConnSlab {
   [[nodiscard]] Conn* at(std::uint32_t idx) const noexcept { return reinterpret_cast<Conn*>(base_) + idx; }
   /// Connections that fit in the part opened so far.
   [[nodiscard]] std::uint32_t usable() const noexcept { return static_cast<std::uint32_t>(open_ / sizeof(Conn)); }
-  /// Opens the next step (72 KiB, then up to 2 MiB, then 2 MiB at a time). Throws bad_alloc when the
-  /// reservation is used up or the kernel refuses.
+  /// Connections that fit in the whole reservation.
+  [[nodiscard]] std::size_t max_conns() const noexcept { return round_down(limit_, page_) / sizeof(Conn); }
+  /// Opens the next step (128 connections, then up to 2 MiB, then 2 MiB at a time; in whole pages, and
+  /// the last one to the end of the reservation). Throws bad_alloc when the reservation is used up or the
+  /// kernel refuses (a commit limit).
   void grow() {
-    const std::size_t want = open_ == 0 ? round_up(128 * sizeof(Conn), kPage) : open_ < kHugePage ? kHugePage : open_ + kHugePage;
-    if (want > limit_) throw std::bad_alloc();
+    const std::size_t step_end = open_ == 0 ? 128 * sizeof(Conn) : open_ < kHugePage ? kHugePage : open_ + kHugePage;
+    const std::size_t want = std::min(round_up(step_end, page_), round_down(limit_, page_));
+    if (want <= open_) throw std::bad_alloc();
     if (::mprotect(base_ + open_, want - open_, PROT_READ | PROT_WRITE) != 0) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
     if (open_ >= kHugePage) (void)::madvise(base_ + open_, want - open_, MADV_HUGEPAGE);  // a hint
@@ -566,8 +580,9 @@ class ConnSlab {
   }
 
  private:
-  static constexpr std::size_t kPage = 4096;
   static std::size_t round_up(std::size_t n, std::size_t to) noexcept { return (n + to - 1) / to * to; }
+  static std::size_t round_down(std::size_t n, std::size_t to) noexcept { return n / to * to; }
+  std::size_t page_ = 4096;
   char* map_ = nullptr;
   std::size_t map_bytes_ = 0;
   char* base_ = nullptr;
@@ -605,6 +620,7 @@ struct ConnTracker::Impl {
     }
     for (std::uint64_t& x : seed) x = s0 = mix64(s0 + 0x9e3779b97f4a7c15ULL);
     if (opts.max_conns == 0) opts.max_conns = 1;
+    opts.max_conns = std::min(opts.max_conns, slab.max_conns());  // smaller only under ulimit -v
     shards = opts.shards == 0 ? 1 : opts.shards;
     shard = opts.shard < shards ? opts.shard : 0;
     slots.assign(1024, 0);

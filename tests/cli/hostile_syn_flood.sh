@@ -43,5 +43,15 @@ if ((asan == 0)); then
   # The budget users can plan with: 1.5 KiB per tracked connection, all in.
   checks=$((checks + 1))
   if ((rss > big * 3 / 2)); then fail "default cap: $rss KiB for $big connections is over 1.5 KiB each"; fi
+
+  # Under an address-space limit (ulimit -v) the connection table takes at most a quarter of it and
+  # evicts beyond what fits, as with a smaller --max-conns: every connection is still reported, the text
+  # summary says how many were evicted, and the run ends normally. (ASan needs terabytes of address space:
+  # not under it.)
+  (ulimit -v 200000 && exec "$SYNSCOPE" read --conns-only "$TMP/big.pcap") >"$TMP/out" 2>"$TMP/err"
+  expect_eq "ulimit -v 200000: exit" "$?" 0
+  expect_eq "ulimit -v 200000: nothing on stderr" "$(wc -c <"$TMP/err")" 0
+  expect_match "ulimit -v 200000: every connection reported" "$(grep '^connections:' "$TMP/out")" "^connections: $(distinct "$big") "
+  expect_match "ulimit -v 200000: evictions noted" "$(grep '^note: .*(evicted)' "$TMP/out")" "^note: [0-9]+ connections were reported before they ended \(evicted\)"
 fi
 finish

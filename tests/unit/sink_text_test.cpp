@@ -253,3 +253,22 @@ TEST_CASE("TextSink: the longest TCP packet line fits the room packet() reserves
     if (variant == 1) CHECK(line.size() + 100 >= synscope::sink::TextSink::kMaxLinePrefix + synscope::sink::TextSink::kMaxTcpText);
   }
 }
+
+TEST_CASE("TextSink summary: evicted connections get a note, and only then") {
+  synscope::sink::TextOptions opts;
+  opts.packets = false;
+  opts.stream_conns = true;
+  for (const std::uint64_t evicted : {std::uint64_t{0}, std::uint64_t{1234}}) {
+    CAPTURE(evicted);
+    const std::string out = printed(opts, [&](synscope::sink::TextSink& sink) {
+      sink.conn(handshake_record());
+      synscope::sink::RunSummary s;
+      s.evicted = evicted;
+      sink.finish(s);
+    });
+    INFO(out);
+    const bool noted = out.find("note: 1234 connections were reported before they ended (evicted)") != std::string::npos;
+    CHECK(noted == (evicted > 0));
+    if (evicted == 0) CHECK(out.find("evicted") == std::string::npos);
+  }
+}
