@@ -65,9 +65,11 @@ std::size_t format_duration_printf(std::int64_t ns, bool ascii, char* out) noexc
   return n > 0 ? static_cast<std::size_t>(n) : 0U;
 }
 
+#ifdef __SIZEOF_INT128__
 /// For u < 2^53 (exact as a double) and 10^k: whether the double nearest u / 10^k (what printf is given)
 /// lies above (+1), below (-1) or exactly on (0) the true quotient. Exact: with d = M * 2^E (M an integer
-/// below 2^53), compare M * 10^k with u * 2^-E in 128 bits.
+/// below 2^53), compare M * 10^k with u * 2^-E in 128 bits. (Without 128-bit integers ties go to printf.)
+#define SYNSCOPE_EXACT_TIES 1
 int tie_direction(std::uint64_t u, std::uint64_t pow10k) noexcept {
   __extension__ using U128 = unsigned __int128;
   const double d = static_cast<double>(u) / static_cast<double>(pow10k);
@@ -81,6 +83,7 @@ int tie_direction(std::uint64_t u, std::uint64_t pow10k) noexcept {
   const U128 rhs = static_cast<U128>(u) << shift;
   return lhs > rhs ? 1 : lhs < rhs ? -1 : 0;
 }
+#endif
 
 }  // namespace
 
@@ -132,8 +135,13 @@ std::size_t format_duration(std::int64_t ns, bool ascii, char* out) noexcept {
     ++q;
   } else if (rem * 2 == divisor) {
     // Halfway (common: µs timestamps make 1.2345 ms): printf sees the double nearest u / 10^k.
+#ifdef SYNSCOPE_EXACT_TIES
     const int dir = tie_direction(u, pow10k);
     q += (dir > 0 || (dir == 0 && (q & 1U) != 0)) ? 1U : 0U;  // an exact tie rounds to even
+#else
+    (void)pow10k;
+    return format_duration_printf(ns, ascii, out);
+#endif
   }
   std::uint64_t scale = 1;
   for (unsigned i = 0; i < decimals; ++i) scale *= 10;
