@@ -621,6 +621,7 @@ struct ConnTracker::Impl {
     for (std::uint64_t& x : seed) x = s0 = mix64(s0 + 0x9e3779b97f4a7c15ULL);
     if (opts.max_conns == 0) opts.max_conns = 1;
     opts.max_conns = std::min(opts.max_conns, slab.max_conns());  // smaller only under ulimit -v
+    pos.phase = 1;  // between packets' timers: the packet's own phase (begin_packet())
     shards = opts.shards == 0 ? 1 : opts.shards;
     shard = opts.shard < shards ? opts.shard : 0;
     slots.assign(1024, 0);
@@ -867,7 +868,10 @@ struct ConnTracker::Impl {
   /// timer to run, and begin_packet() skips expire() for it (two tests of the heap's top per packet). A
   /// push lowers it; expire() sets it exactly; removals only make the real minimum later.
   std::int64_t next_due = std::numeric_limits<std::int64_t>::max();
+  /// Runs the timers due at `now`; their records are phase 0 of emit_position(), with the timer's
+  /// deadline. Outside it pos is phase 1 (the packet) with no deadline, except during flush().
   void expire(std::int64_t now) {
+    pos.phase = 0;
     while (!heap.empty() && heap.top().deadline <= now) {
       const HeapEntry e = heap.pop();
       Conn& c = at(e.idx);
@@ -876,6 +880,8 @@ struct ConnTracker::Impl {
       pos.deadline = e.deadline;
       if (!run_timers(e.idx, now)) arm(e.idx);
     }
+    pos.phase = 1;
+    pos.deadline = 0;
     next_due = heap.empty() ? std::numeric_limits<std::int64_t>::max() : heap.top().deadline;
     prefetch_next_timers();
   }
@@ -1785,12 +1791,11 @@ struct ConnTracker::Impl {
     return opts.ignore_bad_checksums || !p.ip_checksum_bad;  // Zeek drops a bad IP checksum at the IP layer
   }
 
-  /// Counts the next packet and runs the timers due by its time (phase 0 of emit_position()).
+  /// Counts the next packet and runs the timers due by its time (phase 0 of emit_position()). Only the
+  /// packet number is stored per packet: expire() sets and restores the rest.
   void begin_packet(std::int64_t ts_ns) {
-    pos = EmitPosition{++ordinal, 0, 0, 0};
+    pos.packet = ++ordinal;
     if (ts_ns >= next_due) expire(ts_ns);
-    pos.phase = 1;
-    pos.deadline = 0;
   }
 
   PacketLabel update(const PacketSummary& p) {
