@@ -18,11 +18,11 @@ namespace {
 // halves added to a 64-bit accumulator: no carry is lost for any buffer shorter than 2^32 words.
 #if defined(__x86_64__) && defined(__GNUC__)
 #define SYNSCOPE_CHECKSUM_AVX2 1
-/// The whole sum of n >= 32 bytes on 256-bit registers: 64 bytes per step, then one 32-byte step, then the
-/// last n % 32 bytes as the 32 that end where the buffer ends, with the bytes already summed masked off. One call and one reduction for the commonest
-/// segments (a 32-byte ACK, a few hundred bytes of data), where the SSE2 loop and the scalar tail below
-/// spent more on set-up than on summing. Compiled for AVX2 whatever the build's target and called only
-/// when the CPU has it (checked once).
+/// The whole sum of n >= 32 bytes on 256-bit registers: 64 bytes per step, then one 32-byte step, then
+/// the last n % 32 bytes as the 32 that end where the buffer ends, with the bytes already summed masked
+/// off. One call and one reduction for the commonest segments (a 32-byte ACK, a few hundred bytes of
+/// data), where the SSE2 loop and the scalar tail below spent more on set-up than on summing. Compiled for
+/// AVX2 whatever the build's target and called only when the CPU has it (checked once).
 __attribute__((target("avx2"))) std::uint64_t sum_avx2(const std::byte* p, std::size_t n) noexcept {
   // 32 zero bytes then 32 all-ones bytes: the 32 bytes from kTailMask + r keep the last r of 32.
   alignas(64) static constexpr unsigned char kTailMask[64] = {
@@ -56,7 +56,8 @@ __attribute__((target("avx2"))) std::uint64_t sum_avx2(const std::byte* p, std::
     b = _mm256_add_epi64(b, _mm256_unpackhi_epi32(v, zero));
     n -= 32;
   }
-  // n < 32 bytes left; the buffer holds at least 32 (n was at least 33 if it was odd), so the 32 ending at `end` are all inside it.
+  // n < 32 bytes left; the buffer holds at least 32 (n was at least 33 if it was odd), so the 32 ending
+  // at `end` are all inside it.
   const __m256i last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(end - 32));
   const __m256i keep = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + n));
   const __m256i t = _mm256_and_si256(last, keep);
@@ -114,7 +115,9 @@ std::uint64_t sum_short(const std::byte* p, std::size_t n) noexcept {
   return acc;
 }
 
-std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
+/// Inlined into both callers, so that the common case (32 bytes or more with AVX2) is one test and a jump
+/// into sum_avx2() from native_sum().
+[[gnu::always_inline]] inline std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
   if (n < 16) return sum_short(p, n);
   const std::byte* const end = p + n;
   std::uint64_t acc = 0;
@@ -159,13 +162,7 @@ std::uint64_t sum_native(const std::byte* p, std::size_t n) noexcept {
 
 }  // namespace
 
-std::uint64_t native_sum(Bytes data) noexcept {
-#ifdef SYNSCOPE_CHECKSUM_AVX2
-  // Tested here first so that the commonest call is a jump straight into sum_avx2().
-  if (data.size() >= 32 && kHaveAvx2) return sum_avx2(data.data(), data.size());
-#endif
-  return sum_native(data.data(), data.size());
-}
+std::uint64_t native_sum(Bytes data) noexcept { return sum_native(data.data(), data.size()); }
 
 std::uint32_t checksum_add(std::uint32_t sum, Bytes data) noexcept {
   const std::uint32_t part = detail::fold_to_network(sum_native(data.data(), data.size()));

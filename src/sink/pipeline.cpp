@@ -261,6 +261,11 @@ bool Pipeline::decode_raw(const capture::RawFrame& raw) {
   return true;
 }
 
+// Inlined into process() and process_batch().
+[[gnu::always_inline]] inline void Pipeline::batch_one(const capture::RawFrame& raw) {
+  if (summarize_raw(raw, batch_[batched_]) && ++batched_ == batch_.size()) drain();
+}
+
 void Pipeline::process(const capture::RawFrame& raw) {
   // The single-thread batch is filled in place (no value-initialised PacketSummary first: an 88-byte
   // clear per packet). The block for the tracking threads is cleared by emplace_back(): the decoding
@@ -280,7 +285,7 @@ void Pipeline::process(const capture::RawFrame& raw) {
     return;
   }
   if (!opts_.packet_events) {
-    if (summarize_raw(raw, batch_[batched_]) && ++batched_ == batch_.size()) drain();
+    batch_one(raw);
     return;
   }
   track::PacketLabel label;
@@ -298,9 +303,7 @@ void Pipeline::process_batch(std::span<const capture::RawFrame> frames) {
     for (const capture::RawFrame& raw : frames) process(raw);
     return;
   }
-  for (const capture::RawFrame& raw : frames) {
-    if (summarize_raw(raw, batch_[batched_]) && ++batched_ == batch_.size()) drain();
-  }
+  for (const capture::RawFrame& raw : frames) batch_one(raw);
 }
 
 void Pipeline::drain() {

@@ -72,6 +72,8 @@ class Pipeline {
   /// Without packet events: `raw`'s tracker summary into `out`, by decode::summarize_flow() where it
   /// applies and by decode_raw() + from_frame() otherwise; counts it in totals_. True if tracked.
   bool summarize_raw(const capture::RawFrame& raw, track::PacketSummary& out);
+  /// Without packet events and tracking threads: `raw`'s summary into the tracker's batch (drained when full).
+  void batch_one(const capture::RawFrame& raw);
   void drain();
   void track_thread();
   void stop_thread();
