@@ -564,74 +564,46 @@ void TextSink::table_header() {
 }
 
 void TextSink::table_row(const RowView& r) {
-  // The whole row through a cursor into room reserved once for its longest form (each padded cell may
-  // store up to 32 blanks, the handshake cell's padding 64, past its text). History and teardown are the
-  // tracker's (at most 40 letters; a static word), the state one of Zeek's short codes.
-  static constexpr std::size_t kPadSlack = 2 * detail::kMaxPadWidth;
-  static constexpr std::size_t kRowRoom = 1 + 2 * (kMaxEndpointText + 1) + 5 + 1 + 32 + 1 + 40 + 1 +
-                                          (3 * kMaxDurationText + 8) + 1 + 20 + 3 + 20 + 1 + 32 + 1 + kPadSlack;
-  static_assert(kRowRoom <= Writer::kMinCapacity);
-  const std::string_view history = r.history.empty() ? std::string_view("-") : r.history;
-  const std::string_view teardown = r.teardown.empty() ? std::string_view("-") : r.teardown;
-  if (history.size() > 40 || r.state.size() > 32 || teardown.size() > 32) {
-    table_row_slow(r);  // not from the tracker: keep every byte, without the room's bounds
-    return;
+  // The cells of bounded width go through a cursor into room reserved for their longest form (a padded
+  // cell stores 32 blanks past its text, the handshake cell's padding 64); the three texts of any length
+  // (state, history, teardown) through the Writer's checked calls.
+  Writer& w = out_;
+  {
+    static constexpr std::size_t kRoom = 1 + 2 * (kMaxEndpointText + 1) + detail::kMaxPadWidth + 1;
+    char* const start = w.room(kRoom);
+    Cursor c(start);
+    c.put(' ');
+    c = put_endpoint(c, r.orig_h, r.orig_p, 23);
+    c.put(' ');
+    c = put_endpoint(c, r.resp_h, r.resp_p, 23);
+    c.put(' ');
+    c.put_padded_short(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
+    c.put(' ');
+    w.advance(static_cast<std::size_t>(c.pos() - start));
   }
-  Writer& w = out_;
-  char* const start = w.room(kRowRoom);
-  Cursor c(start);
-  c.put(' ');
-  c = put_endpoint(c, r.orig_h, r.orig_p, 23);
-  c.put(' ');
-  c = put_endpoint(c, r.resp_h, r.resp_p, 23);
-  c.put(' ');
-  c.put_padded_short(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
-  c.put(' ');
-  c.put_padded_short(r.state, 7);
-  c.put(' ');
-  const char* const h = c.pos();
-  c.put(history);
-  c.pad_from(h, 14);
-  c.put(' ');
-  // "49 µs (12 µs / 37 µs)": padded by characters, not bytes ("µ" is two bytes in UTF-8).
-  const std::size_t n = handshake_cell(r, c.pos());
-  const std::size_t chars = detail::utf8_length(std::string_view(c.pos(), n));
-  c.advance(n);
-  if (chars < 37) c.put_spaces_short(37 - chars);
-  c.put(' ');
-  const char* const m = c.pos();
-  c.put_u64(r.orig_bytes);
-  c.put(" / ");
-  c.put_u64(r.resp_bytes);
-  c.pad_from(m, 17);
-  c.put(' ');
-  c.put(teardown);
-  c.put('\n');
-  w.advance(static_cast<std::size_t>(c.pos() - start));
-}
-
-void TextSink::table_row_slow(const RowView& r) {
-  Writer& w = out_;
-  w.put(' ');
-  put_endpoint(w, r.orig_h, r.orig_p, 23);
-  w.put(' ');
-  put_endpoint(w, r.resp_h, r.resp_p, 23);
-  w.put(' ');
-  w.put_padded(r.proto == 6 ? "tcp" : r.proto == 17 ? "udp" : "icmp", 5);
-  w.put(' ');
   w.put_padded(r.state, 7);
   w.put(' ');
   w.put_padded(r.history.empty() ? std::string_view("-") : r.history, 14);
   w.put(' ');
-  char cell[3 * kMaxDurationText + 8];
-  w.put_padded_utf8(std::string_view(cell, handshake_cell(r, cell)), 37);
-  w.put(' ');
-  const std::size_t m = w.mark();
-  w.put_u64(r.orig_bytes);
-  w.put(" / ");
-  w.put_u64(r.resp_bytes);
-  w.pad_from(m, 17);
-  w.put(' ');
+  {
+    static constexpr std::size_t kRoom = (3 * kMaxDurationText + 8) + 2 * detail::kMaxPadWidth + 1 + 20 + 3 + 20 +
+                                         detail::kMaxPadWidth + 1;
+    char* const start = w.room(kRoom);
+    Cursor c(start);
+    // "49 µs (12 µs / 37 µs)": padded by characters, not bytes ("µ" is two bytes in UTF-8).
+    const std::size_t n = handshake_cell(r, c.pos());
+    const std::size_t chars = detail::utf8_length(std::string_view(c.pos(), n));
+    c.advance(n);
+    if (chars < 37) c.put_spaces_short(37 - chars);
+    c.put(' ');
+    const char* const m = c.pos();
+    c.put_u64(r.orig_bytes);
+    c.put(" / ");
+    c.put_u64(r.resp_bytes);
+    c.pad_from(m, 17);
+    c.put(' ');
+    w.advance(static_cast<std::size_t>(c.pos() - start));
+  }
   w.put(r.teardown.empty() ? std::string_view("-") : r.teardown);
   w.put('\n');
 }

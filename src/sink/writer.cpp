@@ -61,12 +61,6 @@ void Writer::put_spaces(std::size_t n) {
   }
 }
 
-void Writer::put_padded_utf8(std::string_view text, std::size_t width) {
-  put(text);
-  const std::size_t chars = detail::utf8_length(text);
-  if (chars < width) put_spaces(width - chars);
-}
-
 namespace {
 
 /// Index of the first character of s[from..] that JSON needs escaped (control characters, '"', '\\'),

@@ -114,8 +114,6 @@ class TextSink final : public Sink {
   void end_line(const decode::DecodedFrame& f);
   void table_header();
   void table_row(const RowView& row);
-  /// table_row() through the Writer's checked calls: for cells longer than the tracker ever makes.
-  void table_row_slow(const RowView& row);
   /// "49 µs (12 µs / 37 µs)" into `cell` (3 * kMaxDurationText + 8 bytes); returns its length in bytes.
   std::size_t handshake_cell(const RowView& r, char* cell) const noexcept;
   void conn_line(const Row& row, std::int64_t last_ns, std::string_view end_reason);

@@ -247,8 +247,6 @@ class Writer {
     put(text);
     put_spaces(width > text.size() ? width - text.size() : 0);
   }
-  /// The same for text that may hold UTF-8 ("µs"): the width counts characters, not bytes.
-  void put_padded_utf8(std::string_view text, std::size_t width);
   /// `v` left-aligned in a column of `width`: "49    ".
   void put_u64_left(std::uint64_t v, std::size_t width) {
     if (width > detail::kMaxPadWidth) {
