@@ -130,7 +130,7 @@ TEST_CASE("TextSink table rows: the longest cells the tracker makes, and longer 
   opts.ascii = false;  // "µs": two bytes, one column
   // The widest row the tracker can make: IPv6 endpoints, 40 history letters, three durations in seconds,
   // 20-digit byte counts; then cells no tracker record has (a 100-letter history, long state and
-  // teardown texts) through the checked path. Each row's columns are checked by position.
+  // teardown texts). Each row's columns are checked by position.
   auto widest = [] {
     ConnRecord r = handshake_record();
     std::array<std::byte, 16> a{};
