@@ -15,7 +15,10 @@ print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 PY
 }
 asan=0
-if ldd "$SYNSCOPE" 2>/dev/null | grep -q 'libasan\|libubsan'; then asan=1; fi
+# (ldd's output captured whole: with pipefail, `ldd | grep -q` failed whenever grep quit before ldd had
+# written everything and ldd died of SIGPIPE, and the ASan build then ran as if it were a plain one.)
+libs=$(ldd "$SYNSCOPE" 2>/dev/null || true)
+if [[ $libs == *libasan* || $libs == *libubsan* ]]; then asan=1; fi
 small=10000; big=1000000
 ((asan)) && big=100000
 gen syn-flood "$TMP/small.pcap" "$small"
