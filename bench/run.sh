@@ -6,8 +6,7 @@
 # Environment: BUILD (build dir, default <src>/build-perf), KEEP=1 keeps the generated files,
 # SIZES="100000 1000000 10000000" the files to time, REPEAT=3 runs of each fast command (the best one counts),
 # PEERS=0 skips tcpdump/tshark/tcptrace, FLOOD=5000000 SYNs for the memory run (0 skips it).
-# Timings are wall-clock seconds of the whole process; "cpu" is user+sys of all its threads (a steadier
-# figure on a busy machine; with the read-ahead thread it is more than the wall time).
+# Timings are wall-clock seconds of the whole process; "cpu" is user+sys (a steadier figure on a busy machine).
 # Time per packet 10M vs 1M is also measured with the two files' runs alternating (the host drifts over
 # the minutes between the size blocks).
 set -euo pipefail
@@ -96,8 +95,6 @@ for n in $SIZES; do
   measure "floor: pcap_next_ex, fopen+1MiB [$tag]" "$n" "$reps" -- "$B/floor_pcap_fopen" "$f"
   measure "floor: pcap_next_ex, open_offline [$tag]" "$n" 1 -- "$B/floor_pcap_open" "$f"
   measure "synscope read --conns-only [$tag]" "$n" "$reps" -- "$SYN" read --conns-only "$f"
-  # Read ahead on a second thread (the default when a CPU is free) and on the decoding thread itself.
-  measure "synscope read --conns-only --read-ahead off [$tag]" "$n" "$reps" -- "$SYN" read --conns-only --read-ahead off "$f"
   measure "synscope read --conns-only -j 2 [$tag]" "$n" "$reps" -- "$SYN" read --conns-only -j 2 "$f"
   measure "synscope read --json [$tag]" "$n" "$reps" -- "$SYN" read --json "$f"
   measure "synscope read (text) [$tag]" "$n" "$reps" -- "$SYN" read "$f"
@@ -183,7 +180,6 @@ awk '
     for (t = 1; t <= n; t++) {
       g = "[" tags[t] "]"
       share("--conns-only speed as % of buffered pcap_next_ex " g, "synscope read --conns-only " g, "floor: pcap_next_ex, fopen+1MiB " g)
-      share("--conns-only --read-ahead off as % of buffered pcap_next_ex " g, "synscope read --conns-only --read-ahead off " g, "floor: pcap_next_ex, fopen+1MiB " g)
       share("--conns-only -j 2 speed as % of buffered pcap_next_ex " g, "synscope read --conns-only -j 2 " g, "floor: pcap_next_ex, fopen+1MiB " g)
       share("--conns-only speed as % of the read() walk " g, "synscope read --conns-only " g, "floor: read() 1 MiB walk " g)
       share("--conns-only --no-track as % of buffered pcap_next_ex " g, "synscope read --conns-only --no-track " g, "floor: pcap_next_ex, fopen+1MiB " g)

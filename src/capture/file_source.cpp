@@ -24,8 +24,6 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <memory>
-#include <new>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -34,7 +32,6 @@
 #include "synscope/capture/source.hpp"
 
 #include "synscope/capture/pcapng_reader.hpp"
-#include "synscope/capture/read_ahead.hpp"
 
 namespace synscope::capture {
 namespace {
@@ -134,24 +131,10 @@ ClassicHeader inspect_header(const unsigned char* h) noexcept {
 /// Reads a classic pcap file with read(2) into a large buffer and hands out records in place.
 class BlockReader {
  public:
-  BlockReader(int fd, ClassicHeader h, std::size_t block, bool read_ahead)
-      : fd_(fd), h_(h), block_(block < (1U << 16U) ? 1U << 16U : block) {
-    if (read_ahead) {
-      // Each chunk has room for the longest record's unread part in front of it. Without a thread (a
-      // process or memory limit), the file is read on this thread instead: slower, never wrong.
-      try {
-        ahead_ = std::make_unique<ReadAhead>(fd_, block_, kRecordHeaderSize + kMaxSnaplen);
-        return;
-      } catch (const std::system_error&) {
-      } catch (const std::bad_alloc&) {
-      }
-    }
+  BlockReader(int fd, ClassicHeader h, std::size_t block) : fd_(fd), h_(h), block_(block < (1U << 16U) ? 1U << 16U : block) {
     // A whole record (header + up to the maximum snapshot length) always fits next to a block's tail.
     buf_.resize(block_ + kRecordHeaderSize + kMaxSnaplen);
-    base_ = buf_.data();
   }
-  /// Whether a thread reads ahead (tests, and the CLI's --read-ahead report).
-  [[nodiscard]] bool reads_ahead() const noexcept { return ahead_ != nullptr; }
 
   struct Record {
     std::int64_t ts_ns;
@@ -172,7 +155,7 @@ class BlockReader {
   /// next() reads, or reports what is wrong).
   __attribute__((always_inline)) bool next_buffered(Record& r) {
     if (end_ - pos_ < kRecordHeaderSize) return false;
-    const unsigned char* hp = base_ + pos_;
+    const unsigned char* hp = buf_.data() + pos_;
     std::uint32_t caplen = load_u32(hp + 8);
     if (h_.swapped) caplen = bswap32(caplen);
     if (caplen > kMaxSnaplen || end_ - pos_ - kRecordHeaderSize < caplen) return false;
@@ -204,13 +187,13 @@ class BlockReader {
   /// Once per block, out of line.
   [[gnu::noinline]] int next_refill(Record& r, std::string& error) {
     if (!ensure(kRecordHeaderSize)) return header_missing(error);
-    const unsigned char* hp = base_ + pos_;
+    const unsigned char* hp = buf_.data() + pos_;
     std::uint32_t caplen = load_u32(hp + 8);
     if (h_.swapped) caplen = bswap32(caplen);
     header_fields(hp, r);
     if (caplen > kMaxSnaplen) return bad_caplen(caplen, error);
     if (!ensure(kRecordHeaderSize + caplen)) return record_missing(caplen, error);
-    r.data = base_ + pos_ + kRecordHeaderSize;
+    r.data = buf_.data() + pos_ + kRecordHeaderSize;
     r.caplen = caplen > h_.snapshot ? h_.snapshot : caplen;
     pos_ += kRecordHeaderSize + caplen;
     return 1;
@@ -254,7 +237,6 @@ class BlockReader {
   }
   /// ensure() when the buffer holds fewer than n bytes: once per block, out of line.
   [[gnu::noinline]] bool refill(std::size_t n) {
-    if (ahead_) return refill_ahead(n);
     if (eof_ || failed_) return false;
     // Keep the unconsumed tail (one partial record at most) and top up with whole blocks.
     if (pos_ > 0) {
@@ -280,36 +262,10 @@ class BlockReader {
     return true;
   }
 
-  /// refill() from the read-ahead thread's chunks: the unread tail (part of one record at most) goes in
-  /// front of the next chunk, then the chunk before is handed back.
-  bool refill_ahead(std::size_t n) {
-    while (end_ - pos_ < n) {
-      if (eof_ || failed_) return false;
-      const std::size_t tail = end_ - pos_;
-      const ReadAhead::Chunk c = ahead_->next();
-      unsigned char* const dst = c.data - tail;  // tail < header + maximum snapshot length = the headroom
-      if (tail > 0) std::memcpy(dst, base_ + pos_, tail);
-      if (holding_) ahead_->release();
-      holding_ = true;
-      base_ = dst;
-      pos_ = 0;
-      end_ = tail + c.size;
-      if (c.last) {
-        eof_ = c.error == 0;
-        failed_ = c.error != 0;
-        errno_ = c.error;
-      }
-    }
-    return true;
-  }
-
   int fd_;
   ClassicHeader h_;
   std::size_t block_;
-  std::vector<unsigned char> buf_;        // the read buffer without read-ahead
-  std::unique_ptr<ReadAhead> ahead_;      // or the chunks of the read-ahead thread
-  unsigned char* base_ = nullptr;         // where pos_ and end_ count from
-  bool holding_ = false;                  // a chunk is held (released when the next one is taken)
+  std::vector<unsigned char> buf_;
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
   bool eof_ = false;
@@ -375,7 +331,7 @@ struct Input {
 
 /// Opens `path` for the fast path when it is a regular classic-pcap file the fast path handles; otherwise
 /// leaves `in` untouched and returns false (libpcap will open the file and give its own verdict).
-bool try_open_fast(Input& in, const std::string& path, const struct stat& st, std::size_t block, bool read_ahead) {
+bool try_open_fast(Input& in, const std::string& path, const struct stat& st, std::size_t block) {
   if (!S_ISREG(st.st_mode) || st.st_size < static_cast<off_t>(kFileHeaderSize)) return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return false;  // libpcap's open reports the error
@@ -390,7 +346,7 @@ bool try_open_fast(Input& in, const std::string& path, const struct stat& st, st
   const ClassicHeader h = inspect_header(header);
   if (!h.usable) return false;
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);  // larger kernel read-ahead
-  in.fast = std::make_unique<BlockReader>(fd.get(), h, block, read_ahead);
+  in.fast = std::make_unique<BlockReader>(fd.get(), h, block);
   in.fd.reset(fd.release());
   in.dlt = h.dlt;
   // A handle that only compiles filters, with the file's link type and snapshot length.
@@ -596,7 +552,7 @@ FileSource::FileSource(const std::vector<std::string>& paths, const FileOptions&
       throw std::system_error(err, std::generic_category(), "cannot open " + path);
     }
     if (S_ISDIR(st.st_mode)) throw CaptureError(path + ": is a directory, not a capture file");
-    if (is_stdin || !try_open_fast(in, path, st, block, opts.read_ahead && paths.size() == 1)) {
+    if (is_stdin || !try_open_fast(in, path, st, block)) {
       std::FILE* fp = is_stdin ? ::fdopen(::dup(0), "rb") : std::fopen(path.c_str(), "rb");
       if (fp == nullptr) {
         const int err = errno;
@@ -680,10 +636,6 @@ std::size_t FileSource::next_batch(std::span<RawFrame> out) {
 const std::vector<std::string>& FileSource::problems() const noexcept { return impl_->problems; }
 
 std::uint64_t FileSource::frames_read() const noexcept { return impl_->frame_no; }
-
-bool FileSource::reads_ahead() const noexcept {
-  return impl_->inputs.size() == 1 && impl_->inputs.front()->fast && impl_->inputs.front()->fast->reads_ahead();
-}
 
 std::uint32_t FileSource::first_dlt() const noexcept { return impl_->inputs.empty() ? 0U : impl_->inputs.front()->dlt; }
 

@@ -1,7 +1,6 @@
 // `synscope read FILE...`: decode, label and summarise pcap/pcapng files.
 
 #include <CLI/CLI.hpp>
-#include <sched.h>
 
 #include <algorithm>
 #include <array>
@@ -25,27 +24,9 @@ struct ReadOptions {
   std::vector<std::string> files;
   std::string filter;
   std::int64_t count = 0;
-  std::string read_ahead = "auto";
   bool numeric = true;
   OutputOptions out;
 };
-
-/// CPUs this process may run on (its affinity mask; 1 when that cannot be read).
-std::int64_t usable_cpus() noexcept {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  const int n = CPU_COUNT(&set);
-  return n > 0 ? n : 1;
-}
-
-/// --read-ahead: auto reads ahead when a CPU is left over by the decoding and tracking threads (-j N
-/// uses N of them; one job uses one).
-bool want_read_ahead(const ReadOptions& o) noexcept {
-  if (o.read_ahead == "on") return true;
-  if (o.read_ahead == "off") return false;
-  return usable_cpus() > o.out.jobs;
-}
 
 int run_read(const ReadOptions& o) {
   if (o.out.zeek && o.out.no_track) throw CLI::ValidationError("--zeek needs connection tracking; drop --no-track");
@@ -53,7 +34,6 @@ int run_read(const ReadOptions& o) {
   install_stop_handlers();
   capture::FileOptions fo;
   fo.filter = o.filter;
-  fo.read_ahead = want_read_ahead(o);
   capture::FileSource source(o.files, fo);
   if (!decode::link_type_supported(source.first_dlt())) {
     std::fprintf(stderr, "synscope: warning: %s: link type %u (%s) is not decoded; frames are counted only\n",
@@ -108,10 +88,6 @@ void add_read(CLI::App& app, Runner& run) {
                   "threads: with --conns-only or --zeek, N >= 2 decode on one thread and track on N-1 more, "
                   "flows sharded by 5-tuple (same output; --max-conns is split between them; at most 65 used)")
       ->transform(integer_in(1, 1024));
-  cmd->add_option("--read-ahead", opts->read_ahead,
-                  "read one classic-pcap file on a thread of its own, ahead of decoding: auto (when a CPU is "
-                  "free besides the -j threads), on, off")
-      ->check(CLI::IsMember({"auto", "on", "off"}));
   cmd->add_flag("-n", opts->numeric, "no name resolution (always the case; accepted for tcpdump habits)");
   add_output_options(*cmd, opts->out);
   cmd->callback([opts, &run] { run = [opts] { return run_read(*opts); }; });

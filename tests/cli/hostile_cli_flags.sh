@@ -80,7 +80,6 @@ for sub in read live; do
 done
 # read only: threads.
 for v in -1 0 1025 "${BAD_INTS[@]}"; do refuse read --jobs "$v" "$TMP/hs.pcap"; done
-for v in yes 1 "" ON; do refuse read --read-ahead "$v" "$TMP/hs.pcap"; done
 # read: an empty file name, first or later (not "no file": it would silently be stdin or an ENOENT).
 check_refused "read FILE ''" "FILE|empty" read ""
 check_refused "read FILE FILE ''" "FILE|empty" read "$TMP/hs.pcap" ""

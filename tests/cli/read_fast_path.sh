@@ -2,8 +2,7 @@
 # The classic-pcap fast path (read() blocks, records walked in place) must give exactly what libpcap
 # gives. Reading from stdin always goes through libpcap, so each file is read both ways and the outputs,
 # messages and exit codes compared: byte orders, µs/ns magic, records cut by the snap length, huge
-# caplen, truncation at (nearly) every offset, BPF filters, and the shared captures when present; the
-# fast path with its read-ahead thread and without.
+# caplen, truncation at (nearly) every offset, BPF filters, and the shared captures when present.
 source "$SRC/tests/cli/lib.sh"
 gen() { python3 "$SRC/tests/support/pcapgen.py" "$@"; }
 
@@ -64,22 +63,17 @@ PY
 
 for f in hs hsn huge cgl trh swapped snap60 snap60-cut raw; do
   same_both_ways "$f" "$TMP/$f.pcap"
-  # The fast path with and without its read-ahead thread (auto depends on the CPUs free).
-  same_both_ways "$f, read ahead" "$TMP/$f.pcap" --read-ahead on
-  same_both_ways "$f, not read ahead" "$TMP/$f.pcap" --read-ahead off
 done
 same_both_ways "filter on a byte-swapped file" "$TMP/swapped.pcap" -f "tcp[tcpflags] & tcp-fin != 0"
 same_both_ways "filter on a raw-IP file" "$TMP/raw.pcap" -f "tcp port 80 and tcp[tcpflags] & tcp-syn != 0"
 for f in "$TMP"/cut-*.pcap; do
-  same_both_ways "$(basename "$f")" "$f" --read-ahead on
-  same_both_ways "$(basename "$f"), not read ahead" "$f" --read-ahead off
+  same_both_ways "$(basename "$f")" "$f"
 done
 
 # The shared corpus, when present: every classic pcap file.
 if [[ -d $SHARED ]]; then
   while IFS= read -r f; do
-    same_both_ways "shared $(basename "$f")" "$f" --read-ahead on
-    same_both_ways "shared $(basename "$f"), not read ahead" "$f" --read-ahead off
+    same_both_ways "shared $(basename "$f")" "$f"
   done < <(find "$SHARED" -name '*.pcap' -size -2M | sort | head -40)
 fi
 

@@ -5,8 +5,7 @@
 # included), a file cut at many offsets, several files merged, a BPF filter, -c, and --max-conns small
 # enough to evict in the middle of the stream (one tracking thread: the cap is split between shards, so
 # with more the evicted connections differ; checked apart). Also a capture long enough to fill the ring
-# of blocks between the threads many times. The -j N runs read ahead on a thread of their own as well
-# (--read-ahead on), the -j 1 run does not.
+# of blocks between the threads many times.
 source "$SRC/tests/cli/lib.sh"
 
 # same LABEL ARGS...: -j 1 vs each of $JOBS.
@@ -14,10 +13,10 @@ JOBS="2 3"
 same() {
   local label=$1
   shift
-  "$SYNSCOPE" read -j 1 --read-ahead off "$@" >"$TMP/one.out" 2>"$TMP/one.err" </dev/null
+  "$SYNSCOPE" read -j 1 "$@" >"$TMP/one.out" 2>"$TMP/one.err" </dev/null
   local rc1=$?
   for j in $JOBS; do
-    "$SYNSCOPE" read -j "$j" --read-ahead on "$@" >"$TMP/two.out" 2>"$TMP/two.err" </dev/null
+    "$SYNSCOPE" read -j "$j" "$@" >"$TMP/two.out" 2>"$TMP/two.err" </dev/null
     local rc2=$?
     sed -i -E '/^#(open|close)\t/d' "$TMP/one.out" "$TMP/two.out"  # Zeek's wall-clock stamps
     checks=$((checks + 1))

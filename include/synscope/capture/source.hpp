@@ -36,9 +36,6 @@ struct FileOptions {
   /// as 512 KiB and 1 MiB here (bench/ab.sh, 10M and 3M packets; 128 KiB too), and 0.25 / 0.95 MiB less
   /// peak memory.
   std::size_t read_buffer = 1U << 18U;
-  /// A single classic-pcap file is read on a thread of its own, three blocks ahead (ReadAhead): the
-  /// kernel's page-cache copy then overlaps decoding. Worth it only with a CPU to spare; the CLI decides.
-  bool read_ahead = false;
 };
 
 class FileSource {
@@ -58,8 +55,6 @@ class FileSource {
 
   /// Problems met while reading (truncated last record, read errors), one line each, in order.
   [[nodiscard]] const std::vector<std::string>& problems() const noexcept;
-  /// Whether a thread reads the input ahead (FileOptions::read_ahead, granted for one classic-pcap file).
-  [[nodiscard]] bool reads_ahead() const noexcept;
   /// Records read so far from all files, including those the filter rejected.
   [[nodiscard]] std::uint64_t frames_read() const noexcept;
   /// Link type of the first file (for messages).
