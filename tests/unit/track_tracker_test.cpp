@@ -890,3 +890,29 @@ TEST_CASE("from_frame copies scalars and maps ICMP types to Zeek's ports") {
   DecodedFrame none;
   CHECK(synscope::track::from_frame(none, 1).proto == 0);
 }
+
+TEST_CASE("after flush the table is empty: the same flows start new connections") {
+  // flush() reports every open connection and empties the hash table at once (not slot by slot): a
+  // later packet of a flushed flow must open a new connection, found again by its next packet, and
+  // many flows (the table grown, probe chains long) must all come back.
+  Harness h;
+  h(0, tcp(0, kC, kS, S, 1000, 0));
+  h(1, tcp(0, kS, kC, S | A, 5000, 1001));
+  for (std::uint16_t i = 0; i < 3000; ++i) h(0, tcp(0, Ep{"192.0.2.9", static_cast<std::uint16_t>(1024 + i)}, kS, S, i, 0));
+  CHECK(h.tr.active() == 3001);
+  h.tr.flush();
+  CHECK(h.tr.active() == 0);
+  REQUIRE(h.recs.size() == 3001);
+  CHECK(h.recs[0].history == "Sh");
+  h.recs.clear();
+  h(1, tcp(0, kC, kS, S, 2000, 0));
+  h(1, tcp(0, kS, kC, S | A, 7000, 2001));
+  h(1, tcp(0, kC, kS, A, 2001, 7001));
+  for (std::uint16_t i = 0; i < 3000; ++i) h(0, tcp(0, Ep{"192.0.2.9", static_cast<std::uint16_t>(1024 + i)}, kS, S, i, 0));
+  CHECK(h.tr.active() == 3001);
+  h.tr.flush();
+  REQUIRE(h.recs.size() == 3001);
+  CHECK(h.recs[0].history == "ShA");
+  CHECK(h.recs[0].orig_pkts == 2);
+  for (std::size_t i = 1; i < h.recs.size(); ++i) CHECK(h.recs[i].orig_pkts == 1);
+}
