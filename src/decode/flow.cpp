@@ -161,7 +161,8 @@ bool summarize_flow(std::uint32_t dlt, Bytes frame, std::uint32_t /*wire_len*/, 
     out.proto = proto;
     const std::uint64_t addr_sum = net::detail::sum_words(b.data() + 12, 8);  // source and destination
     if (!summarize_transport(b.subspan(20, total - 20U), proto, false, addr_sum, out, l4_bad, opts)) return false;
-    if (opts.verify_checksums) ip_bad = !net::checksum_verifies_native(net::detail::sum_words(b.data(), 20));
+    // The header's sum: its first 12 bytes, then the addresses already summed for the pseudo-header.
+    if (opts.verify_checksums) ip_bad = !net::checksum_verifies_native(net::detail::sum_words(b.data(), 12) + addr_sum);
     set_address(out.src, b.data() + 12, 4);
     set_address(out.dst, b.data() + 16, 4);
     out.ip_len = total;
