@@ -916,3 +916,97 @@ TEST_CASE("after flush the table is empty: the same flows start new connections"
   CHECK(h.recs[0].orig_pkts == 2);
   for (std::size_t i = 1; i < h.recs.size(); ++i) CHECK(h.recs[i].orig_pkts == 1);
 }
+
+namespace {
+
+/// Records and labels of a conversation tracked with the fast path for plain ACK segments on or off
+/// (the general path is the reference), as comparable text.
+std::vector<std::string> tracked(const std::vector<std::pair<std::int64_t, PacketSummary>>& packets, bool fast_path) {
+  TrackerOptions o;
+  o.fast_path = fast_path;
+  std::vector<std::string> out;
+  ConnTracker tr(o, [&](const ConnRecord& r) {
+    out.push_back("rec " + r.history + " " + std::string(r.conn_state) + " " + std::to_string(r.orig_bytes) + "/" +
+                  std::to_string(r.resp_bytes) + " pkts " + std::to_string(r.orig_pkts) + "/" +
+                  std::to_string(r.resp_pkts) + " ip " + std::to_string(r.orig_ip_bytes) + "/" +
+                  std::to_string(r.resp_ip_bytes) + " missed " + std::to_string(r.missed_bytes) + " " +
+                  std::string(r.teardown) + " " + std::to_string(r.last_ns - r.ts_ns) + " " +
+                  std::string(r.end_reason));
+  });
+  std::int64_t now = kT0;
+  for (const auto& [dt_ms, p] : packets) {
+    now += dt_ms * kMs;
+    PacketSummary q = p;
+    q.ts_ns = now;
+    const PacketLabel l = tr.update(q);
+    out.push_back("lbl " + std::to_string(static_cast<int>(l.step)) + " " + std::to_string(l.retransmission) + " " +
+                  std::to_string(l.rel_seq) + " " + std::to_string(l.rel_ack) + " " + std::to_string(l.is_orig));
+  }
+  tr.flush();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("fast path after FINs: teardown ACKs, half-close data, zero windows give the general path's results") {
+  // Each endpoint in ESTABLISHED or CLOSED: plain ACK segments then take the fast path. Windows of 0
+  // after the peer's FIN are not logged ('W'), before it they are; data after a FIN (either side),
+  // retransmissions, duplicate ACKs and keep-alives in between.
+  using Pkt = std::pair<std::int64_t, PacketSummary>;
+  const std::vector<Pkt> handshake = {
+      {0, tcp(0, kC, kS, S, 1000, 0)}, {1, tcp(0, kS, kC, S | A, 5000, 1001)}, {1, tcp(0, kC, kS, A, 1001, 5001)},
+      {1, tcp(0, kC, kS, A | P, 1001, 5001, 100)}, {1, tcp(0, kS, kC, A, 5001, 1101)}};
+  std::vector<std::vector<Pkt>> cases;
+  {  // 4-way, with a half-close: the server keeps sending after the client's FIN
+    std::vector<Pkt> v = handshake;
+    v.push_back({1, tcp(0, kC, kS, F | A, 1101, 5001)});
+    v.push_back({1, tcp(0, kS, kC, A, 5001, 1102)});
+    v.push_back({1, tcp(0, kS, kC, A | P, 5001, 1102, 300)});
+    v.push_back({1, tcp(0, kC, kS, A, 1102, 5301, 0, 0)});   // zero window from the closed side
+    v.push_back({1, tcp(0, kS, kC, A, 5301, 1102, 0, 0)});   // zero window, the peer closed: no 'W'
+    v.push_back({1, tcp(0, kS, kC, A | P, 5001, 1102, 300)});  // retransmitted
+    v.push_back({1, tcp(0, kC, kS, A, 1102, 5301)});         // duplicate ACK
+    v.push_back({1, tcp(0, kS, kC, A | P, 5301, 1102, 50)});
+    v.push_back({1, tcp(0, kC, kS, A, 1102, 5351)});
+    v.push_back({1, tcp(0, kS, kC, F | A, 5351, 1102)});
+    v.push_back({1, tcp(0, kC, kS, A, 1102, 5352)});
+    v.push_back({1, tcp(0, kC, kS, A, 1101, 5352, 1)});      // keep-alive after both FINs
+    v.push_back({1, tcp(0, kS, kC, A, 5352, 1102)});
+    cases.push_back(v);
+  }
+  {  // 3-way, then stray segments with both sides closed, data from the side that closed, a gap
+    std::vector<Pkt> v = handshake;
+    v.push_back({1, tcp(0, kS, kC, F | A, 5001, 1101)});
+    v.push_back({1, tcp(0, kC, kS, F | A, 1101, 5002)});
+    v.push_back({1, tcp(0, kS, kC, A, 5002, 1102)});
+    v.push_back({1, tcp(0, kS, kC, A | P, 5002, 1102, 20)});  // data after its own FIN
+    v.push_back({1, tcp(0, kC, kS, A, 1102, 5022, 0, 0)});
+    v.push_back({1, tcp(0, kC, kS, A | P, 1500, 5022, 10)});  // beyond a gap
+    v.push_back({1, tcp(0, kS, kC, A, 5022, 1510)});
+    v.push_back({6000, tcp(0, kC, kS, A, 1102, 5022)});       // after the close delay: a new connection
+    cases.push_back(v);
+  }
+  {  // only one side has closed when the trace ends; zero windows on both sides before any FIN
+    std::vector<Pkt> v = handshake;
+    v.push_back({1, tcp(0, kC, kS, A, 1101, 5001, 0, 0)});
+    v.push_back({1, tcp(0, kS, kC, A, 5001, 1101, 0, 0)});
+    v.push_back({1, tcp(0, kS, kC, F | A, 5001, 1101)});
+    v.push_back({1, tcp(0, kC, kS, A | P, 1101, 5002, 700)});
+    v.push_back({1, tcp(0, kS, kC, A, 5002, 1801, 0, 0)});
+    v.push_back({1, tcp(0, kC, kS, A, 1801, 5002, 0, 0)});
+    cases.push_back(v);
+  }
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    CAPTURE(i);
+    const std::vector<std::string> general = tracked(cases[i], false);
+    CHECK(tracked(cases[i], true) == general);
+    CHECK(general.size() > cases[i].size());
+  }
+  // The zero-window rule itself: the client's zero window after its own FIN is logged ('W'), the
+  // server's after the client's FIN is not (no 'w'); in the third case both come before any FIN.
+  const std::string first = tracked(cases[0], true).back();
+  CHECK(first.find("rec ShADaFdW") == 0);
+  CHECK(first.find('w') == std::string::npos);
+  const std::string third = tracked(cases[2], true).back();
+  CHECK(third.find("rec ShADaWwf") == 0);
+}
