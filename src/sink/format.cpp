@@ -1,6 +1,7 @@
 // Small formatting helpers shared by the sinks.
 
 #include <cinttypes>
+#include <cstddef>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -87,6 +88,42 @@ int tie_direction(std::uint64_t u, std::uint64_t pow10k) noexcept {
 
 }  // namespace
 
+namespace {
+
+/// format_duration() for one unit and number of decimals: u / 10^k rounded to kDecimals places, where
+/// kDivisor = 10^(k - kDecimals). Every division is by a constant (a multiply and a shift; the
+/// variable divisors of one shared path cost ~5 hardware divisions per duration, 3 durations per row
+/// of the connection table). -1 sends the caller to printf.
+template <std::uint64_t kPow10k, std::uint64_t kDivisor, unsigned kDecimals>
+std::ptrdiff_t format_scaled(std::uint64_t u, const char* unit, std::size_t unit_len, char* out) noexcept {
+  const std::uint64_t rem = u % kDivisor;
+  std::uint64_t q = u / kDivisor;
+  if (rem * 2 > kDivisor) {
+    ++q;
+  } else if (rem * 2 == kDivisor) {
+    // Halfway (common: µs timestamps make 1.2345 ms): printf sees the double nearest u / 10^k.
+#ifdef SYNSCOPE_EXACT_TIES
+    const int dir = tie_direction(u, kPow10k);
+    q += (dir > 0 || (dir == 0 && (q & 1U) != 0)) ? 1U : 0U;  // an exact tie rounds to even
+#else
+    return -1;
+#endif
+  }
+  constexpr std::uint64_t kScale = kDecimals == 0 ? 1 : kDecimals == 1 ? 10 : kDecimals == 2 ? 100 : 1000;
+  std::size_t n = detail::format_u64(q / kScale, out);
+  if constexpr (kDecimals > 0) {
+    out[n++] = '.';
+    detail::format_digits(q % kScale, kDecimals, out + n);
+    n += kDecimals;
+  }
+  std::memcpy(out + n, unit, unit_len);
+  n += unit_len;
+  out[n] = '\0';
+  return static_cast<std::ptrdiff_t>(n);
+}
+
+}  // namespace
+
 std::size_t format_duration(std::int64_t ns, bool ascii, char* out) noexcept {
   if (ns < 0) {
     out[0] = '-';
@@ -94,9 +131,8 @@ std::size_t format_duration(std::int64_t ns, bool ascii, char* out) noexcept {
     return 1;
   }
   const auto u = static_cast<std::uint64_t>(ns);
-  std::size_t n = 0;
   if (u < 1'000) {
-    n = detail::format_u64(u, out);
+    const std::size_t n = detail::format_u64(u, out);
     std::memcpy(out + n, " ns", 4);
     return n + 3;
   }
@@ -104,57 +140,19 @@ std::size_t format_duration(std::int64_t ns, bool ascii, char* out) noexcept {
   // gives the same digits unless the quotient lies exactly halfway (the double's representation error
   // then decides: tie_direction()) or ns is too large for that error to stay below one unit of the last
   // place (2^53): those go to printf itself.
-  std::uint64_t pow10k = 0;   // 10^k
-  std::uint64_t divisor = 0;  // 10^(k - decimals)
-  unsigned decimals = 0;
-  const char* unit = nullptr;
-  std::size_t unit_len = 0;
-  if (u < 1'000'000) {
-    pow10k = 1'000;
-    decimals = u < 10'000 ? 1 : 0;
-    divisor = u < 10'000 ? 100 : 1'000;
-    unit = ascii ? " us" : " \xC2\xB5s";
-    unit_len = ascii ? 3 : 4;
-  } else if (u < 1'000'000'000) {
-    pow10k = 1'000'000;
-    decimals = u < 10'000'000 ? 2 : 1;
-    divisor = u < 10'000'000 ? 10'000 : 100'000;
-    unit = " ms";
-    unit_len = 3;
-  } else {
-    pow10k = 1'000'000'000;
-    decimals = 3;
-    divisor = 1'000'000;
-    unit = " s";
-    unit_len = 2;
-  }
   if (u >= (std::uint64_t{1} << 53U)) return format_duration_printf(ns, ascii, out);
-  const std::uint64_t rem = u % divisor;
-  std::uint64_t q = u / divisor;
-  if (rem * 2 > divisor) {
-    ++q;
-  } else if (rem * 2 == divisor) {
-    // Halfway (common: µs timestamps make 1.2345 ms): printf sees the double nearest u / 10^k.
-#ifdef SYNSCOPE_EXACT_TIES
-    const int dir = tie_direction(u, pow10k);
-    q += (dir > 0 || (dir == 0 && (q & 1U) != 0)) ? 1U : 0U;  // an exact tie rounds to even
-#else
-    (void)pow10k;
-    return format_duration_printf(ns, ascii, out);
-#endif
+  std::ptrdiff_t n = 0;
+  if (u < 1'000'000) {
+    const char* unit = ascii ? " us" : " \xC2\xB5s";
+    const std::size_t unit_len = ascii ? 3 : 4;
+    n = u < 10'000 ? format_scaled<1'000, 100, 1>(u, unit, unit_len, out) : format_scaled<1'000, 1'000, 0>(u, unit, unit_len, out);
+  } else if (u < 1'000'000'000) {
+    n = u < 10'000'000 ? format_scaled<1'000'000, 10'000, 2>(u, " ms", 3, out)
+                       : format_scaled<1'000'000, 100'000, 1>(u, " ms", 3, out);
+  } else {
+    n = format_scaled<1'000'000'000, 1'000'000, 3>(u, " s", 2, out);
   }
-  std::uint64_t scale = 1;
-  for (unsigned i = 0; i < decimals; ++i) scale *= 10;
-  n = detail::format_u64(q / scale, out);
-  if (decimals > 0) {
-    out[n++] = '.';
-    detail::format_digits(q % scale, decimals, out + n);
-    n += decimals;
-  }
-  std::memcpy(out + n, unit, unit_len);
-  n += unit_len;
-  out[n] = '\0';
-  return n;
+  return n < 0 ? format_duration_printf(ns, ascii, out) : static_cast<std::size_t>(n);
 }
 
 std::string format_duration(std::int64_t ns, bool ascii) {
