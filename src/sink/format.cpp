@@ -86,10 +86,6 @@ int tie_direction(std::uint64_t u, std::uint64_t pow10k) noexcept {
 }
 #endif
 
-}  // namespace
-
-namespace {
-
 /// format_duration() for one unit and number of decimals: u / 10^k rounded to kDecimals places, where
 /// kDivisor = 10^(k - kDecimals). Every division is by a constant (a multiply and a shift; the
 /// variable divisors of one shared path cost ~5 hardware divisions per duration, 3 durations per row

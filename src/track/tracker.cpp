@@ -900,10 +900,12 @@ struct ConnTracker::Impl {
     // table slot that the record's removal will write (perf put over half of finish() on that miss).
     __builtin_prefetch(&slots[(slot_of(top.idx)->hash >> 32U) & mask]);
     const std::size_t n = std::min<std::size_t>(heap.near_size(), 1 + TimerHeap::kArity);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto* bytes = reinterpret_cast<const char*>(slot_of(heap.near(i).idx));
-      for (std::size_t off = 0; off < sizeof(Conn); off += 64) __builtin_prefetch(bytes + off);
-    }
+    for (std::size_t i = 0; i < n; ++i) prefetch_whole(heap.near(i).idx);
+  }
+  /// Asks for every line of connection `idx` (one about to be reported: finish() reads most of them).
+  void prefetch_whole(std::uint32_t idx) const noexcept {
+    const auto* bytes = reinterpret_cast<const char*>(slot_of(idx));
+    for (std::size_t off = 0; off < sizeof(Conn); off += 64) __builtin_prefetch(bytes + off);
   }
 
   // ------------------------------------------------------------------ records
@@ -1888,34 +1890,26 @@ struct ConnTracker::Impl {
     }
     Conn& c = *found;
     const std::size_t s = src_is_a == c.ep0_is_a ? 0U : 1U;
-    bool rearm = true;
+    // Only the general TCP path sets timers or changes a timeout. The TCP fast path, UDP and ICMP move
+    // last_ns alone (the DNS timer is set when the flow is created and by the timer itself), and when it
+    // moves forward no deadline comes earlier: the heap entry that stands for this connection (armed_at,
+    // never later than its earliest deadline) still does, and arm() would return at once.
+    const std::int64_t last_before = c.last_ns;
+    bool sets_timers = false;
     switch (p.proto) {
       case 6:
         if (fast_tcp_ok(c, s, p)) {
-          // The fast path sets no timer and changes no timeout; only last_ns moves, and when it moves
-          // forward no deadline comes earlier: the heap entry that stands for this connection (armed_at,
-          // never later than its earliest deadline) still does, and arm() would return at once.
-          const std::int64_t last_before = c.last_ns;
           process_tcp_fast(c, s, p, lbl);
-          rearm = c.armed_at == 0 || c.last_ns < last_before;
         } else {
           process_tcp(c, s, p, lbl);
           c.fast_sides = fast_sides_of(c);
+          sets_timers = true;
         }
         break;
-      default: {
-        // UDP and ICMP set no timer either (the DNS timer is set when the flow is created and by the
-        // timer itself): the same reasoning as the TCP fast path's.
-        const std::int64_t last_before = c.last_ns;
-        if (p.proto == 17) {
-          process_udp(c, s, p);
-        } else {
-          process_icmp(c, s, p);
-        }
-        rearm = c.armed_at == 0 || c.last_ns < last_before;
-        break;
-      }
+      case 17: process_udp(c, s, p); break;
+      default: process_icmp(c, s, p); break;
     }
+    const bool rearm = sets_timers || c.armed_at == 0 || c.last_ns < last_before;
     lbl.conn_id = c.id;
     if (kUid && opts.label_uids) {
       std::array<char, 20> uid{};
@@ -1949,10 +1943,7 @@ struct ConnTracker::Impl {
     // random access each, and the backward shift): the table is emptied at the end.
     constexpr std::size_t kAhead = 6;
     for (std::size_t i = 0; i < order.size(); ++i) {
-      if (i + kAhead < order.size()) {
-        const auto* bytes = reinterpret_cast<const char*>(&at(order[i + kAhead].idx));
-        for (std::size_t off = 0; off < sizeof(Conn); off += 64) __builtin_prefetch(bytes + off);
-      }
+      if (i + kAhead < order.size()) prefetch_whole(order[i + kAhead].idx);
       finish(order[i].idx, reason, false);
     }
     std::fill(slots.begin(), slots.end(), 0);
