@@ -19,4 +19,7 @@ std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignor
                                              std::size_t batch = 0, std::uint64_t hash_seed = 0,
                                              bool prepared = false);
 
+/// Every field of a record, one line (for comparing records of two runs).
+std::string dump(const track::ConnRecord& r);
+
 }  // namespace synscope::test

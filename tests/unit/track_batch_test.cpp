@@ -29,29 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 using synscope::track::ConnRecord;
 
-std::string addr(const synscope::net::IpAddress& a) {
-  char buf[synscope::net::kMaxAddressText];
-  return {buf, synscope::net::format_address(a, buf)};
-}
-
-std::string side(const ConnRecord::Side& s) {
-  std::ostringstream o;
-  o << s.has_mss << ':' << s.mss << ':' << s.has_wscale << ':' << int{s.wscale} << ':' << s.sack_ok << ':'
-    << s.timestamps;
-  return o.str();
-}
-
-/// Every field of a record, one line.
-std::string dump(const ConnRecord& r) {
-  std::ostringstream o;
-  o << r.uid << ' ' << r.ts_ns << ' ' << r.last_ns << ' ' << addr(r.orig_h) << ':' << r.orig_p << ' '
-    << addr(r.resp_h) << ':' << r.resp_p << ' ' << int{r.proto} << ' ' << r.orig_bytes << ' ' << r.resp_bytes
-    << ' ' << r.bytes_known << ' ' << r.conn_state << ' ' << r.missed_bytes << ' ' << r.history << ' '
-    << r.orig_pkts << ' ' << r.orig_ip_bytes << ' ' << r.resp_pkts << ' ' << r.resp_ip_bytes << ' '
-    << r.handshake_rtt_ns << ' ' << r.synack_delay_ns << ' ' << r.ack_delay_ns << ' ' << r.syn_retransmits << ' '
-    << r.teardown << ' ' << r.end_reason << ' ' << side(r.orig_opts) << ' ' << side(r.resp_opts);
-  return o.str();
-}
+using synscope::test::dump;
 
 std::vector<std::string> dump_all(const std::string& path, bool ignore_bad, std::size_t batch,
                                   std::uint64_t seed = 1, bool prepared = false) {
