@@ -123,23 +123,9 @@ for n in $SIZES; do
   echo "$tag $alt_floor $alt_syn" >>"$WORK/alternating"
   awk -v t="$tag" -v a="$alt_floor" -v b="$alt_syn" 'BEGIN{
     printf "  %-44s floor %.3f s  synscope %.3f s  %.1f%% of the floor\n", "--conns-only vs fopen floor, alternating [" t "]", a / 1e6, b / 1e6, 100 * a / b }'
-  if [[ $PEERS == 1 ]]; then
-    if have tcptrace; then measure "tcptrace -n [$tag]" "$n" 1 -- tcptrace -n "$f"; fi
-    # tcpdump caches the text of the addresses it prints in a fixed-size table: with this generator's 384
-    # IPv4 clients its time per packet is flat (~3 µs), with random 10.0.0.0/8 clients (sessions before 6)
-    # it grew to ~70 µs over 1M packets. Best of up to 3 runs, like synscope's best of REPEAT, so that the
-    # text ratio compares best with best.
-    if [[ $n -le 1000000 ]]; then  # these need minutes on the 10M file
-      if have tcpdump; then measure "tcpdump -n -r [$tag]" "$n" "$((reps < 3 ? reps : 3))" -- tcpdump -n -r "$f"; fi
-      if have tshark; then
-        measure "tshark -T fields tcp.stream,tcp.flags [$tag]" "$n" 1 -- \
-          tshark -n -r "$f" -T fields -e tcp.stream -e tcp.flags
-        measure "tshark -q -z conv,tcp [$tag]" "$n" 1 -- tshark -n -q -r "$f" -z conv,tcp
-      fi
-    fi
-  fi
   # Time per packet, 10M against 1M: the two files' runs alternate (three of each per mode, the best
   # counts), so the host's drift over the minutes between the two size blocks cannot pass for a change.
+  # Before the peers: tcptrace's 4.8 GiB on the 10M file leaves the next minute of runs slower.
   if ((n == 10000000)) && [[ -f $WORK/mixed-1000000.pcap ]]; then
     echo "  -- time per packet, 1M and 10M runs alternating (best of 3 each) --"
     small=$WORK/mixed-1000000.pcap
@@ -167,6 +153,21 @@ for n in $SIZES; do
       awk -v m="$mode" -v a="$best1" -v b="$best10" 'BEGIN{
         printf "  %-44s 1M %.3f s  10M %.3f s  time/packet 10M vs 1M %.1f%%\n", "synscope read " m, a / 1e6, b / 1e6, 100 * (b / 10) / a }'
     done
+  fi
+  if [[ $PEERS == 1 ]]; then
+    if have tcptrace; then measure "tcptrace -n [$tag]" "$n" 1 -- tcptrace -n "$f"; fi
+    # tcpdump caches the text of the addresses it prints in a fixed-size table: with this generator's 384
+    # IPv4 clients its time per packet is flat (~3 µs), with random 10.0.0.0/8 clients (sessions before 6)
+    # it grew to ~70 µs over 1M packets. Best of up to 3 runs, like synscope's best of REPEAT, so that the
+    # text ratio compares best with best.
+    if [[ $n -le 1000000 ]]; then  # these need minutes on the 10M file
+      if have tcpdump; then measure "tcpdump -n -r [$tag]" "$n" "$((reps < 3 ? reps : 3))" -- tcpdump -n -r "$f"; fi
+      if have tshark; then
+        measure "tshark -T fields tcp.stream,tcp.flags [$tag]" "$n" 1 -- \
+          tshark -n -r "$f" -T fields -e tcp.stream -e tcp.flags
+        measure "tshark -q -z conv,tcp [$tag]" "$n" 1 -- tshark -n -q -r "$f" -z conv,tcp
+      fi
+    fi
   fi
   if [[ ${KEEP:-0} != 1 ]]; then
     # The 1M file stays for the alternating runs of the 10M block.
