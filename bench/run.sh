@@ -73,6 +73,28 @@ measure() {
       l, w, c, p / (w > 0 ? w : 0.01) / 1e6, p / (c > 0 ? c : 0.01) / 1e6, r / 1024 }'
 }
 
+# alternate ROUNDS A B: runs the commands A and B (function names) in turn, ROUNDS times each, and sets
+# best_a and best_b to the best wall time of each in microseconds. Runs that alternate share the host's
+# drift, so the ratio of the two is safe from it.
+alternate() {
+  local rounds=$1 a=$2 b=$3 i which t0 t1 w
+  best_a="" best_b=""
+  for ((i = 0; i < rounds; i++)); do
+    for which in a b; do
+      t0=$(date +%s%N)
+      if [[ $which == a ]]; then "$a" >/dev/null 2>&1 || true; else "$b" >/dev/null 2>&1 || true; fi
+      t1=$(date +%s%N)
+      w=$(((t1 - t0) / 1000))
+      if [[ $which == a ]]; then
+        [[ -z $best_a || $w -lt $best_a ]] && best_a=$w
+      else
+        [[ -z $best_b || $w -lt $best_b ]] && best_b=$w
+      fi
+    done
+  done
+  return 0  # (the last test above may be false: not a failure under set -e)
+}
+
 echo "synscope benchmark — $(nproc) cores, $(. /etc/os-release && echo "$PRETTY_NAME"), $(uname -r)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -102,24 +124,10 @@ for n in $SIZES; do
   measure "synscope read --conns-only --no-track [$tag]" "$n" "$reps" -- "$SYN" read --conns-only --no-track "$f"
   # The issue's headline ratio from runs that alternate (floor, synscope, floor, …; the best of each
   # counts), so that the host's drift between the blocks above cannot pass for a change of either.
-  alt_floor="" alt_syn=""
-  for ((i = 0; i < (reps < 3 ? 3 : reps); i++)); do
-    for which in floor syn; do
-      t0=$(date +%s%N)
-      if [[ $which == floor ]]; then
-        "$B/floor_pcap_fopen" "$f" >/dev/null 2>&1 || true
-      else
-        "$SYN" read --conns-only "$f" >/dev/null 2>&1 || true
-      fi
-      t1=$(date +%s%N)
-      w=$(((t1 - t0) / 1000))
-      if [[ $which == floor ]]; then
-        [[ -z $alt_floor || $w -lt $alt_floor ]] && alt_floor=$w
-      else
-        [[ -z $alt_syn || $w -lt $alt_syn ]] && alt_syn=$w
-      fi
-    done
-  done
+  run_floor() { "$B/floor_pcap_fopen" "$f"; }
+  run_conns() { "$SYN" read --conns-only "$f"; }
+  alternate "$((reps < 3 ? 3 : reps))" run_floor run_conns
+  alt_floor=$best_a alt_syn=$best_b
   echo "$tag $alt_floor $alt_syn" >>"$WORK/alternating"
   awk -v t="$tag" -v a="$alt_floor" -v b="$alt_syn" 'BEGIN{
     printf "  %-44s floor %.3f s  synscope %.3f s  %.1f%% of the floor\n", "--conns-only vs fopen floor, alternating [" t "]", a / 1e6, b / 1e6, 100 * a / b }'
@@ -133,22 +141,10 @@ for n in $SIZES; do
     for mode in "--conns-only" "--json" "(text)"; do
       args=(read)
       [[ $mode != "(text)" ]] && args+=("$mode")
-      best1="" best10=""
-      for ((i = 0; i < 3; i++)); do
-        for which in 1 10; do
-          ff=$f
-          [[ $which == 1 ]] && ff=$small
-          t0=$(date +%s%N)
-          "$SYN" "${args[@]}" "$ff" >/dev/null 2>&1 || true
-          t1=$(date +%s%N)
-          w=$(((t1 - t0) / 1000))
-          if [[ $which == 1 ]]; then
-            [[ -z $best1 || $w -lt $best1 ]] && best1=$w
-          else
-            [[ -z $best10 || $w -lt $best10 ]] && best10=$w
-          fi
-        done
-      done
+      run_small() { "$SYN" "${args[@]}" "$small"; }
+      run_big() { "$SYN" "${args[@]}" "$f"; }
+      alternate 3 run_small run_big
+      best1=$best_a best10=$best_b
       echo "linear $mode $best1 $best10" >>"$WORK/linear"
       awk -v m="$mode" -v a="$best1" -v b="$best10" 'BEGIN{
         printf "  %-44s 1M %.3f s  10M %.3f s  time/packet 10M vs 1M %.1f%%\n", "synscope read " m, a / 1e6, b / 1e6, 100 * (b / 10) / a }'
