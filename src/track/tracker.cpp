@@ -1598,8 +1598,9 @@ struct ConnTracker::Impl {
   /// out (no SYN/FIN/RST branches, no role flip, no partial status, no state change, no close); the
   /// statements that remain are the general path's, in its order. track_batch_test compares the two paths'
   /// labels and records on every capture.
-  /// kLabel = false (the batch path): the label's fields that only describe the packet are not written;
-  /// the connection's state is updated exactly as with them.
+  /// kLabel = false (the batch path): the label fields written for every segment (relative numbers,
+  /// retransmission) are not; the rare handshake and teardown steps still are. The connection's state is
+  /// updated exactly as with them.
   template <bool kLabel>
   [[gnu::always_inline]] void process_tcp_fast(Conn& c, std::size_t s, const PacketSummary& p, PacketLabel& lbl) {
     Endpoint& e = c.ep[s];

@@ -37,6 +37,13 @@ std::string dump(const track::ConnRecord& r) {
   return o.str();
 }
 
+std::string dump(const track::PacketLabel& l) {
+  std::ostringstream o;
+  o << l.conn_id << ' ' << l.uid << ' ' << l.is_orig << ' ' << static_cast<int>(l.step) << ' ' << l.retransmission
+    << ' ' << l.rel_seq << ' ' << l.rel_ack << ' ' << l.since_syn_ns;
+  return o.str();
+}
+
 std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignore_bad_checksums,
                                              std::size_t batch, std::uint64_t hash_seed, bool prepared) {
   std::vector<track::ConnRecord> recs;

@@ -21,5 +21,7 @@ std::vector<track::ConnRecord> track_capture(const std::string& path, bool ignor
 
 /// Every field of a record, one line (for comparing records of two runs).
 std::string dump(const track::ConnRecord& r);
+/// Every field of a packet's label, one line (likewise).
+std::string dump(const track::PacketLabel& l);
 
 }  // namespace synscope::test

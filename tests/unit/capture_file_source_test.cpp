@@ -154,4 +154,3 @@ TEST_CASE("FileSource::next_batch: records up to the largest snapshot length, lo
     std::remove(path.c_str());
   }
 }
-

@@ -89,11 +89,7 @@ std::vector<std::string> labels_and_records(const std::string& path, bool ignore
     synscope::decode::DecodedFrame frame;
     while (src.next(raw)) {
       synscope::decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame);
-      const synscope::track::PacketLabel l = tracker.update(synscope::track::from_frame(frame, raw.ts_ns));
-      std::ostringstream o;
-      o << l.conn_id << ' ' << l.uid << ' ' << l.is_orig << ' ' << static_cast<int>(l.step) << ' '
-        << l.retransmission << ' ' << l.rel_seq << ' ' << l.rel_ack << ' ' << l.since_syn_ns;
-      out.push_back(o.str());
+      out.push_back(dump(tracker.update(synscope::track::from_frame(frame, raw.ts_ns))));
     }
   } catch (const std::exception& e) {
     out.push_back(std::string("error: ") + e.what());
@@ -166,11 +162,7 @@ TEST_CASE("the fast path on a generated capture: retransmissions, reordering, wi
     synscope::track::TrackerOptions opts;
     opts.fast_path = fast;
     synscope::track::ConnTracker t(opts, [&](const ConnRecord& r) { out.push_back(dump(r)); });
-    for (const auto& p : pkts) {
-      const auto l = t.update(p);
-      out.push_back(std::to_string(static_cast<int>(l.step)) + ' ' + std::to_string(l.retransmission) + ' ' +
-                    std::to_string(l.rel_seq) + ' ' + std::to_string(l.rel_ack));
-    }
+    for (const auto& p : pkts) out.push_back(dump(t.update(p)));
     t.flush();
     return out;
   };
