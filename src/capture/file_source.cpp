@@ -279,7 +279,7 @@ class BlockReader {
     }
     if (ahead_) {
       base_ = ahead_->base();
-      pos_ = end_ = prefetched_ = ReadAhead::kHeadroom;  // block 0 starts here
+      pos_ = end_ = ReadAhead::kHeadroom;  // block 0 starts here
     } else {
       // A whole record (header + up to the maximum snapshot length) always fits next to a block's tail.
       buf_.resize(block_ + kRecordHeaderSize + kMaxSnaplen);
@@ -315,12 +315,6 @@ class BlockReader {
     // Longer than the file's snapshot length: the rest is skipped and the record cut (libpcap does too).
     r.caplen = caplen > h_.snapshot ? h_.snapshot : caplen;
     pos_ += kRecordHeaderSize + caplen;
-    // The ring was written by another core: ask for the lines a little ahead of the reader.
-    const std::size_t want = std::min(pos_ + kPrefetchAhead, end_);
-    while (prefetched_ < want) {
-      __builtin_prefetch(base_ + prefetched_);
-      prefetched_ += 64;
-    }
     return true;
   }
 
@@ -401,7 +395,6 @@ class BlockReader {
       std::memmove(base_, base_ + pos_, end_ - pos_);
       end_ -= pos_;
       pos_ = 0;
-      prefetched_ = 0;
     }
     while (end_ < n) {
       const std::size_t room = buf_.size() - end_;
@@ -433,7 +426,6 @@ class BlockReader {
         std::memcpy(base_ + ReadAhead::kHeadroom - tail, base_ + pos_, tail);
         pos_ = ReadAhead::kHeadroom - tail;
         end_ = ReadAhead::kHeadroom;
-        prefetched_ = pos_;
         done_ = seq;
       } else {
         while (done_ != seq && ra.start_of(done_) + ra.block() <= pos_) ++done_;
@@ -465,8 +457,6 @@ class BlockReader {
   std::unique_ptr<ReadAhead> ahead_;  // or the ring of the read-ahead thread
   unsigned char* base_ = nullptr;    // buf_ or the ring; pos_ and end_ count from here
   std::uint32_t taken_ = 0;          // blocks taken from ahead_
-  static constexpr std::size_t kPrefetchAhead = 2048;
-  std::size_t prefetched_ = 0;       // lines from base_ up to here have been prefetched
   std::uint32_t done_ = 0;           // blocks before this one hold no record handed out any more
   std::uint32_t given_back_ = 0;     // blocks before this one given back to ahead_
   std::size_t pos_ = 0;
