@@ -7,6 +7,8 @@
 # SIZES="100000 1000000 10000000" the files to time, REPEAT=3 runs of each fast command (the best one counts),
 # PEERS=0 skips tcpdump/tshark/tcptrace, FLOOD=5000000 SYNs for the memory run (0 skips it).
 # Timings are wall-clock seconds of the whole process; "cpu" is user+sys (a steadier figure on a busy machine).
+# synscope reads a classic pcap file on a read-ahead thread by default (one more core for the page-cache
+# copy); the "--read-ahead off" rows and ratios are everything on one thread.
 # Time per packet 10M vs 1M is also measured with the two files' runs alternating (the host drifts over
 # the minutes between the size blocks).
 set -euo pipefail
