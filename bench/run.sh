@@ -7,8 +7,6 @@
 # SIZES="100000 1000000 10000000" the files to time, REPEAT=3 runs of each fast command (the best one counts),
 # PEERS=0 skips tcpdump/tshark/tcptrace, FLOOD=5000000 SYNs for the memory run (0 skips it).
 # Timings are wall-clock seconds of the whole process; "cpu" is user+sys (a steadier figure on a busy machine).
-# synscope reads a classic pcap file on a read-ahead thread by default (one more core for the page-cache
-# copy); the "--read-ahead off" rows and ratios are everything on one thread.
 # Time per packet 10M vs 1M is also measured with the two files' runs alternating (the host drifts over
 # the minutes between the size blocks).
 set -euo pipefail
@@ -112,9 +110,8 @@ for n in $SIZES; do
   awk -v n="$n" -v s="$size" -v a="$start" -v b="$end" 'BEGIN{
     printf "\n== %d packets (%.0f MiB, %.0f bytes/record), generated in %.1f s ==\n", n, s / 1048576, s / n, b - a }'
   # Into the page cache as a capture read from disk would be: dropped, then read back. How the cache holds
-  # the file moves the floors: as the generator wrote it, the read() walk took 28 ns per packet on a 3M
-  # file here, read back 16 ns (and buffered pcap_next_ex 58 against 48 ns); synscope, whose reading runs
-  # on its read-ahead thread, hardly moves.
+  # a file moves the floors: the read() walk over one 3M file took 16 to 28 ns per packet here depending
+  # on how it had got there (written, read back, partly evicted), buffered pcap_next_ex 48 to 58 ns.
   dd if="$f" iflag=nocache count=0 status=none
   cat "$f" >/dev/null
   reps=$REPEAT
@@ -124,7 +121,6 @@ for n in $SIZES; do
   measure "floor: pcap_next_ex, fopen+1MiB [$tag]" "$n" "$reps" -- "$B/floor_pcap_fopen" "$f"
   measure "floor: pcap_next_ex, open_offline [$tag]" "$n" 1 -- "$B/floor_pcap_open" "$f"
   measure "synscope read --conns-only [$tag]" "$n" "$reps" -- "$SYN" read --conns-only "$f"
-  measure "synscope read --conns-only --read-ahead off [$tag]" "$n" "$reps" -- "$SYN" read --conns-only --read-ahead off "$f"
   measure "synscope read --conns-only -j 2 [$tag]" "$n" "$reps" -- "$SYN" read --conns-only -j 2 "$f"
   measure "synscope read --json [$tag]" "$n" "$reps" -- "$SYN" read --json "$f"
   measure "synscope read (text) [$tag]" "$n" "$reps" -- "$SYN" read "$f"
@@ -139,12 +135,6 @@ for n in $SIZES; do
   echo "$tag $alt_floor $alt_syn" >>"$WORK/alternating"
   awk -v t="$tag" -v a="$alt_floor" -v b="$alt_syn" 'BEGIN{
     printf "  %-44s floor %.3f s  synscope %.3f s  %.1f%% of the floor\n", "--conns-only vs fopen floor, alternating [" t "]", a / 1e6, b / 1e6, 100 * a / b }'
-  # The same with everything on one thread (no read-ahead thread).
-  run_conns_one() { "$SYN" read --conns-only --read-ahead off "$f"; }
-  alternate "$((reps < 3 ? 3 : reps))" run_floor run_conns_one
-  echo "$tag $best_a $best_b" >>"$WORK/alternating-one"
-  awk -v t="$tag" -v a="$best_a" -v b="$best_b" 'BEGIN{
-    printf "  %-44s floor %.3f s  synscope %.3f s  %.1f%% of the floor\n", "--read-ahead off vs fopen floor, alternating [" t "]", a / 1e6, b / 1e6, 100 * a / b }'
   # Time per packet, 10M against 1M: the two files' runs alternate (three of each per mode, the best
   # counts), so the host's drift over the minutes between the two size blocks cannot pass for a change.
   # Before the peers: tcptrace's 4.8 GiB on the 10M file leaves the next minute of runs slower.
@@ -214,7 +204,6 @@ awk '
     for (t = 1; t <= n; t++) {
       g = "[" tags[t] "]"
       share("--conns-only speed as % of buffered pcap_next_ex " g, "synscope read --conns-only " g, "floor: pcap_next_ex, fopen+1MiB " g)
-      share("--conns-only --read-ahead off as % of buffered pcap_next_ex " g, "synscope read --conns-only --read-ahead off " g, "floor: pcap_next_ex, fopen+1MiB " g)
       share("--conns-only -j 2 speed as % of buffered pcap_next_ex " g, "synscope read --conns-only -j 2 " g, "floor: pcap_next_ex, fopen+1MiB " g)
       share("--conns-only speed as % of the read() walk " g, "synscope read --conns-only " g, "floor: read() 1 MiB walk " g)
       share("--conns-only --no-track as % of buffered pcap_next_ex " g, "synscope read --conns-only --no-track " g, "floor: pcap_next_ex, fopen+1MiB " g)
@@ -233,9 +222,6 @@ awk '
   }' "$WORK/results"
 if [[ -f $WORK/alternating ]]; then
   awk '{ printf "  %-62s %6.1f%%\n", "--conns-only speed as % of buffered pcap_next_ex, alternating runs [" $1 "]", 100 * $2 / $3 }' "$WORK/alternating"
-fi
-if [[ -f $WORK/alternating-one ]]; then
-  awk '{ printf "  %-62s %6.1f%%\n", "--read-ahead off as % of buffered pcap_next_ex, alternating [" $1 "]", 100 * $2 / $3 }' "$WORK/alternating-one"
 fi
 if [[ -f $WORK/linear ]]; then
   awk '{ mode = $2; for (i = 3; i < NF - 1; i++) mode = mode " " $i

@@ -16,23 +16,16 @@
 
 #include <fcntl.h>
 #include <pcap/pcap.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
-#include <ctime>
 #include <system_error>
-#include <thread>
 #include <vector>
 
 #include "synscope/capture/pcap_handle.hpp"
@@ -135,158 +128,12 @@ ClassicHeader inspect_header(const unsigned char* h) noexcept {
   return out;
 }
 
-/// Reads a file on a thread of its own, ahead of the decoding thread, into a ring of blocks that lie end
-/// to end after a headroom as long as the longest record: a record that runs from one block into the next
-/// is handed out in place, and the unread tail at the end of the ring is copied into the headroom just
-/// before block 0. The page-cache copy of read(2) (a fifth of a `--conns-only` run on one thread) then
-/// runs on another core. Blocks change hands through two counters: blocks read (filled_) and blocks given
-/// back (given_back_), both 32-bit and wrapping (the ring's size is a power of two).
-///
-/// Neither side is ever woken by the other: a side that must wait naps (20 µs, doubling up to a few ms)
-/// and looks again. Woken through a futex, the thread was moved to the waking decoder's CPU by the
-/// scheduler and the two then shared one core (text output ran 1.2x slower than without the thread);
-/// and each wake cost the decoder ~4 µs here. The decoder spins for a moment first: when it has caught
-/// up, the block being read is usually a few µs away.
-class ReadAhead {
- public:
-  static constexpr std::size_t kHeadroom = kRecordHeaderSize + kMaxSnaplen;
-
-  /// Starts the thread (std::system_error if it cannot be created). `block` >= 64 KiB.
-  ReadAhead(int fd, std::size_t block)
-      : fd_(fd), block_(block), slots_(slots_for(block)),
-        mem_(std::make_unique_for_overwrite<unsigned char[]>(kHeadroom + slots_ * block)), len_(slots_),
-        err_(slots_) {
-    // Signals (Ctrl-C) are for the other threads: the new one starts with all of them blocked.
-    sigset_t all;
-    sigset_t old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    try {
-      thread_ = std::thread([this] { run(); });
-    } catch (...) {
-      pthread_sigmask(SIG_SETMASK, &old, nullptr);
-      throw;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  }
-  ~ReadAhead() {
-    stop_.store(true, std::memory_order_relaxed);
-    thread_.join();  // within one nap
-  }
-  ReadAhead(const ReadAhead&) = delete;
-  ReadAhead& operator=(const ReadAhead&) = delete;
-  ReadAhead(ReadAhead&&) = delete;
-  ReadAhead& operator=(ReadAhead&&) = delete;
-
-  /// Blocks in the ring: a power of two, at least 4, and at least two more than a longest record can
-  /// touch, so that the thread has a block to read into while the decoder holds those under a record.
-  static std::size_t slots_for(std::size_t block) noexcept {
-    return std::bit_ceil(std::max<std::size_t>(4, (kHeadroom + block - 1) / block + 2));
-  }
-
-  [[nodiscard]] unsigned char* base() const noexcept { return mem_.get(); }
-  [[nodiscard]] std::size_t slots() const noexcept { return slots_; }
-  [[nodiscard]] std::size_t block() const noexcept { return block_; }
-  /// Offset from base() of the block numbered `seq`.
-  [[nodiscard]] std::size_t start_of(std::uint32_t seq) const noexcept { return kHeadroom + (seq % slots_) * block_; }
-
-  struct Block {
-    std::size_t len;  ///< < block() only for the last block
-    int err;          ///< errno of the read that failed after `len` bytes, or 0 (a short block: end of file)
-  };
-  /// Block `seq`, once it has been read: blocks are taken in order, each once.
-  Block take(std::uint32_t seq) noexcept {
-    // Never more than slots() ahead, so "not read yet" is exactly "equal".
-    if (filled_.load(std::memory_order_acquire) == seq) wait_for(seq);
-    const std::size_t slot = seq % slots_;
-    return Block{len_[slot], err_[slot]};
-  }
-  /// Gives back every block numbered below `seq`: the thread may read into them again.
-  void give_back(std::uint32_t seq) noexcept { given_back_.store(seq, std::memory_order_release); }
-
- private:
-  static constexpr long kFirstNapNs = 20'000;
-  static constexpr long kDecoderNapNs = 1'000'000;  // the longest
-  static constexpr long kThreadNapNs = 4'000'000;   // the longest: the decoder may be blocked for long
-
-  static void nap(long& ns, long longest) noexcept {
-    const timespec ts{0, ns};
-    ::nanosleep(&ts, nullptr);
-    ns = std::min(ns * 2, longest);
-  }
-
-  [[gnu::noinline]] void wait_for(std::uint32_t seq) const noexcept {
-    for (int i = 0; i < 4096 && filled_.load(std::memory_order_acquire) == seq; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#else
-      std::this_thread::yield();
-#endif
-    }
-    long ns = kFirstNapNs;
-    while (filled_.load(std::memory_order_acquire) == seq) nap(ns, kDecoderNapNs);
-  }
-
-  void run() noexcept {
-    (void)::prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);  // this thread's naps: 20 µs, not 70
-    for (std::uint32_t seq = 0;; ++seq) {
-      long ns = kFirstNapNs;
-      while (seq - given_back_.load(std::memory_order_acquire) >= slots_) {
-        if (stop_.load(std::memory_order_relaxed)) return;
-        nap(ns, kThreadNapNs);
-      }
-      if (stop_.load(std::memory_order_relaxed)) return;
-      const std::size_t slot = seq % slots_;
-      unsigned char* dst = mem_.get() + kHeadroom + slot * block_;
-      std::size_t got = 0;
-      int err = 0;
-      while (got < block_) {
-        const ssize_t n = ::read(fd_, dst + got, block_ - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) err = errno;
-        if (n <= 0) break;
-        got += static_cast<std::size_t>(n);
-      }
-      len_[slot] = got;
-      err_[slot] = err;
-      filled_.store(seq + 1, std::memory_order_release);
-      if (got < block_) return;  // end of file or an error: that was the last block
-    }
-  }
-
-  int fd_;
-  std::size_t block_;
-  std::size_t slots_;
-  std::unique_ptr<unsigned char[]> mem_;  // headroom, then the blocks; pages touched only when used
-  std::vector<std::size_t> len_;          // per block: written before filled_ counts it
-  std::vector<int> err_;
-  std::atomic<std::uint32_t> filled_{0};
-  std::atomic<std::uint32_t> given_back_{0};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
 /// Reads a classic pcap file with read(2) into a large buffer and hands out records in place.
 class BlockReader {
  public:
-  /// `ahead`: read on a thread of its own (ReadAhead), else with read(2) on the caller's thread.
-  BlockReader(int fd, ClassicHeader h, std::size_t block, bool ahead)
-      : fd_(fd), h_(h), block_(block < (1U << 16U) ? 1U << 16U : block) {
-    if (ahead) {
-      try {
-        ahead_ = std::make_unique<ReadAhead>(fd, block_);
-      } catch (const std::system_error&) {
-        // No thread to be had (a process or memory limit): read on this one.
-      }
-    }
-    if (ahead_) {
-      base_ = ahead_->base();
-      pos_ = end_ = ReadAhead::kHeadroom;  // block 0 starts here
-    } else {
-      // A whole record (header + up to the maximum snapshot length) always fits next to a block's tail.
-      buf_.resize(block_ + kRecordHeaderSize + kMaxSnaplen);
-      base_ = buf_.data();
-    }
+  BlockReader(int fd, ClassicHeader h, std::size_t block) : fd_(fd), h_(h), block_(block < (1U << 16U) ? 1U << 16U : block) {
+    // A whole record (header + up to the maximum snapshot length) always fits next to a block's tail.
+    buf_.resize(block_ + kRecordHeaderSize + kMaxSnaplen);
   }
 
   struct Record {
@@ -308,7 +155,7 @@ class BlockReader {
   /// next() reads, or reports what is wrong).
   __attribute__((always_inline)) bool next_buffered(Record& r) {
     if (end_ - pos_ < kRecordHeaderSize) return false;
-    const unsigned char* hp = base_ + pos_;
+    const unsigned char* hp = buf_.data() + pos_;
     std::uint32_t caplen = load_u32(hp + 8);
     if (h_.swapped) caplen = bswap32(caplen);
     if (caplen > kMaxSnaplen || end_ - pos_ - kRecordHeaderSize < caplen) return false;
@@ -340,13 +187,13 @@ class BlockReader {
   /// Once per block, out of line.
   [[gnu::noinline]] int next_refill(Record& r, std::string& error) {
     if (!ensure(kRecordHeaderSize)) return header_missing(error);
-    const unsigned char* hp = base_ + pos_;
+    const unsigned char* hp = buf_.data() + pos_;
     std::uint32_t caplen = load_u32(hp + 8);
     if (h_.swapped) caplen = bswap32(caplen);
     header_fields(hp, r);
     if (caplen > kMaxSnaplen) return bad_caplen(caplen, error);
     if (!ensure(kRecordHeaderSize + caplen)) return record_missing(caplen, error);
-    r.data = base_ + pos_ + kRecordHeaderSize;
+    r.data = buf_.data() + pos_ + kRecordHeaderSize;
     r.caplen = caplen > h_.snapshot ? h_.snapshot : caplen;
     pos_ += kRecordHeaderSize + caplen;
     return 1;
@@ -391,16 +238,15 @@ class BlockReader {
   /// ensure() when the buffer holds fewer than n bytes: once per block, out of line.
   [[gnu::noinline]] bool refill(std::size_t n) {
     if (eof_ || failed_) return false;
-    if (ahead_) return refill_ahead(n);
     // Keep the unconsumed tail (one partial record at most) and top up with whole blocks.
     if (pos_ > 0) {
-      std::memmove(base_, base_ + pos_, end_ - pos_);
+      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
       end_ -= pos_;
       pos_ = 0;
     }
     while (end_ < n) {
       const std::size_t room = buf_.size() - end_;
-      const ssize_t got = ::read(fd_, base_ + end_, room < block_ ? room : block_);
+      const ssize_t got = ::read(fd_, buf_.data() + end_, room < block_ ? room : block_);
       if (got < 0) {
         if (errno == EINTR) continue;
         errno_ = errno;
@@ -416,51 +262,10 @@ class BlockReader {
     return true;
   }
 
-  /// refill() from the ReadAhead ring: takes the next blocks (the one after the last lies right after it,
-  /// except at the ring's end, where the unread tail is first copied into the headroom before block 0),
-  /// and gives back the blocks wholly before pos_ (no record handed out lies in them any more).
-  bool refill_ahead(std::size_t n) {
-    ReadAhead& ra = *ahead_;
-    while (end_ - pos_ < n) {
-      const std::uint32_t seq = taken_;
-      if (seq != 0 && ra.start_of(seq) == ReadAhead::kHeadroom) {
-        const std::size_t tail = end_ - pos_;  // < n <= kHeadroom
-        std::memcpy(base_ + ReadAhead::kHeadroom - tail, base_ + pos_, tail);
-        pos_ = ReadAhead::kHeadroom - tail;
-        end_ = ReadAhead::kHeadroom;
-        done_ = seq;
-      } else {
-        while (done_ != seq && ra.start_of(done_) + ra.block() <= pos_) ++done_;
-      }
-      if (done_ != given_back_) {
-        given_back_ = done_;
-        ra.give_back(done_);
-      }
-      const ReadAhead::Block blk = ra.take(seq);
-      ++taken_;
-      end_ += blk.len;  // block seq starts at end_: every block before the last is full
-      if (blk.len < ra.block()) {
-        if (blk.err != 0) {
-          errno_ = blk.err;
-          failed_ = true;
-        } else {
-          eof_ = true;
-        }
-        return end_ - pos_ >= n;
-      }
-    }
-    return true;
-  }
-
   int fd_;
   ClassicHeader h_;
   std::size_t block_;
-  std::vector<unsigned char> buf_;   // the buffer when reading on the caller's thread
-  std::unique_ptr<ReadAhead> ahead_;  // or the ring of the read-ahead thread
-  unsigned char* base_ = nullptr;    // buf_ or the ring; pos_ and end_ count from here
-  std::uint32_t taken_ = 0;          // blocks taken from ahead_
-  std::uint32_t done_ = 0;           // blocks before this one hold no record handed out any more
-  std::uint32_t given_back_ = 0;     // blocks before this one given back to ahead_
+  std::vector<unsigned char> buf_;
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
   bool eof_ = false;
@@ -526,7 +331,7 @@ struct Input {
 
 /// Opens `path` for the fast path when it is a regular classic-pcap file the fast path handles; otherwise
 /// leaves `in` untouched and returns false (libpcap will open the file and give its own verdict).
-bool try_open_fast(Input& in, const std::string& path, const struct stat& st, std::size_t block, bool ahead) {
+bool try_open_fast(Input& in, const std::string& path, const struct stat& st, std::size_t block) {
   if (!S_ISREG(st.st_mode) || st.st_size < static_cast<off_t>(kFileHeaderSize)) return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return false;  // libpcap's open reports the error
@@ -541,7 +346,7 @@ bool try_open_fast(Input& in, const std::string& path, const struct stat& st, st
   const ClassicHeader h = inspect_header(header);
   if (!h.usable) return false;
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);  // larger kernel read-ahead
-  in.fast = std::make_unique<BlockReader>(fd.get(), h, block, ahead);
+  in.fast = std::make_unique<BlockReader>(fd.get(), h, block);
   in.fd.reset(fd.release());
   in.dlt = h.dlt;
   // A handle that only compiles filters, with the file's link type and snapshot length.
@@ -747,10 +552,7 @@ FileSource::FileSource(const std::vector<std::string>& paths, const FileOptions&
       throw std::system_error(err, std::generic_category(), "cannot open " + path);
     }
     if (S_ISDIR(st.st_mode)) throw CaptureError(path + ": is a directory, not a capture file");
-    const bool ahead = opts.read_ahead == FileOptions::ReadAhead::kOn ||
-                       (opts.read_ahead == FileOptions::ReadAhead::kAuto && paths.size() == 1 &&
-                        st.st_size >= static_cast<off_t>(4 * block) && ::sysconf(_SC_NPROCESSORS_ONLN) > 1);
-    if (is_stdin || !try_open_fast(in, path, st, block, ahead)) {
+    if (is_stdin || !try_open_fast(in, path, st, block)) {
       std::FILE* fp = is_stdin ? ::fdopen(::dup(0), "rb") : std::fopen(path.c_str(), "rb");
       if (fp == nullptr) {
         const int err = errno;

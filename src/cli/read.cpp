@@ -1,7 +1,6 @@
 // `synscope read FILE...`: decode, label and summarise pcap/pcapng files.
 
 #include <CLI/CLI.hpp>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -26,7 +25,6 @@ struct ReadOptions {
   std::string filter;
   std::int64_t count = 0;
   bool numeric = true;
-  std::string read_ahead = "auto";
   OutputOptions out;
 };
 
@@ -36,14 +34,6 @@ int run_read(const ReadOptions& o) {
   install_stop_handlers();
   capture::FileOptions fo;
   fo.filter = o.filter;
-  if (o.read_ahead == "on") fo.read_ahead = capture::FileOptions::ReadAhead::kOn;
-  if (o.read_ahead == "off") fo.read_ahead = capture::FileOptions::ReadAhead::kOff;
-  // With -j N (N threads decode and track) the reading thread needs a CPU of its own: on 2 cores,
-  // -j 2 with it took 1.25× the time without (bench/README.md).
-  const bool jobs_used = o.out.jobs >= 2 && !o.out.no_track && (o.out.conns_only || o.out.zeek);
-  if (o.read_ahead == "auto" && jobs_used && ::sysconf(_SC_NPROCESSORS_ONLN) <= o.out.jobs) {
-    fo.read_ahead = capture::FileOptions::ReadAhead::kOff;
-  }
   capture::FileSource source(o.files, fo);
   if (!decode::link_type_supported(source.first_dlt())) {
     std::fprintf(stderr, "synscope: warning: %s: link type %u (%s) is not decoded; frames are counted only\n",
@@ -98,10 +88,6 @@ void add_read(CLI::App& app, Runner& run) {
                   "threads: with --conns-only or --zeek, N >= 2 decode on one thread and track on N-1 more, "
                   "flows sharded by 5-tuple (same output; --max-conns is split between them; at most 65 used)")
       ->transform(integer_in(1, 1024));
-  cmd->add_option("--read-ahead", opts->read_ahead,
-                  "auto|on|off: read a classic pcap file on a second thread, ahead of decoding, so that the copy "
-                  "from the page cache runs on another core (auto: one file of 1 MiB or more, 2+ CPUs)")
-      ->check(CLI::IsMember({"auto", "on", "off"}));
   cmd->add_flag("-n", opts->numeric, "no name resolution (always the case; accepted for tcpdump habits)");
   add_output_options(*cmd, opts->out);
   cmd->callback([opts, &run] { run = [opts] { return run_read(*opts); }; });

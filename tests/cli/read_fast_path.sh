@@ -1,31 +1,27 @@
 #!/usr/bin/env bash
 # The classic-pcap fast path (read() blocks, records walked in place) must give exactly what libpcap
-# gives, whether it reads on the decoding thread or on its read-ahead thread. Reading from stdin always
-# goes through libpcap, so each file is read both ways and the outputs, messages and exit codes
-# compared: byte orders, µs/ns magic, records cut by the snap length, huge caplen, truncation at
-# (nearly) every offset, BPF filters, and the shared captures when present.
+# gives. Reading from stdin always goes through libpcap, so each file is read both ways and the outputs,
+# messages and exit codes compared: byte orders, µs/ns magic, records cut by the snap length, huge
+# caplen, truncation at (nearly) every offset, BPF filters, and the shared captures when present.
 source "$SRC/tests/cli/lib.sh"
 gen() { python3 "$SRC/tests/support/pcapgen.py" "$@"; }
 
-# same_both_ways LABEL FILE [ARGS...]: fast path (by name; read on the decoding thread, then by the
-# read-ahead thread) vs libpcap (stdin).
+# same_both_ways LABEL FILE [ARGS...]: fast path (by name) vs libpcap (stdin).
 same_both_ways() {
-  local label=$1 f=$2 ahead
+  local label=$1 f=$2
   shift 2
+  "$SYNSCOPE" read --json "$@" "$f" >"$TMP/fast.out" 2>"$TMP/fast.err"
+  local rc_fast=$?
   "$SYNSCOPE" read --json "$@" - <"$f" >"$TMP/pcap.out" 2>"$TMP/pcap.err"
   local rc_pcap=$?
-  for ahead in off on; do
-    "$SYNSCOPE" read --json --read-ahead "$ahead" "$@" "$f" >"$TMP/fast.out" 2>"$TMP/fast.err"
-    local rc_fast=$?
-    # The input's name appears in messages: "-" for stdin.
-    sed -i "s#$f#-#g" "$TMP/fast.out" "$TMP/fast.err"
-    checks=$((checks + 1))
-    if [[ $rc_fast != "$rc_pcap" ]] || ! cmp -s "$TMP/fast.out" "$TMP/pcap.out" || ! cmp -s "$TMP/fast.err" "$TMP/pcap.err"; then
-      fail "$label (--read-ahead $ahead): fast path and libpcap differ (exit $rc_fast vs $rc_pcap)"
-      diff "$TMP/fast.out" "$TMP/pcap.out" | head -5
-      diff "$TMP/fast.err" "$TMP/pcap.err" | head -5
-    fi
-  done
+  # The input's name appears in messages: "-" for stdin.
+  sed -i "s#$f#-#g" "$TMP/fast.out" "$TMP/fast.err"
+  checks=$((checks + 1))
+  if [[ $rc_fast != "$rc_pcap" ]] || ! cmp -s "$TMP/fast.out" "$TMP/pcap.out" || ! cmp -s "$TMP/fast.err" "$TMP/pcap.err"; then
+    fail "$label: fast path and libpcap differ (exit $rc_fast vs $rc_pcap)"
+    diff "$TMP/fast.out" "$TMP/pcap.out" | head -5
+    diff "$TMP/fast.err" "$TMP/pcap.err" | head -5
+  fi
 }
 
 gen handshake "$TMP/hs.pcap"

@@ -42,14 +42,10 @@ struct Run {
   bool operator==(const Run&) const = default;
 };
 
-using ReadAhead = FileOptions::ReadAhead;
-
 /// All records by next() (batch == 0) or by next_batch() with batches of `batch`.
-Run read_all(const std::vector<std::string>& paths, std::size_t batch, std::size_t read_buffer = 1U << 18U,
-             ReadAhead ahead = ReadAhead::kOff) {
+Run read_all(const std::vector<std::string>& paths, std::size_t batch, std::size_t read_buffer = 1U << 18U) {
   FileOptions o;
   o.read_buffer = read_buffer;
-  o.read_ahead = ahead;
   FileSource src(paths, o);
   Run run;
   if (batch == 0) {
@@ -118,8 +114,6 @@ TEST_CASE("FileSource::next_batch: the records of next(), across refills of the 
     for (const std::size_t batch : {1U, 2U, 3U, 16U, 64U}) {
       CAPTURE(batch);
       CHECK(read_all({path}, batch, 1U << 16U) == one);
-      // The read-ahead thread's ring (8 blocks of 64 KiB) wraps twice, records cut at its end.
-      CHECK(read_all({path}, batch, 1U << 16U, ReadAhead::kOn) == one);
     }
     // Two files at once take the merging path (one record per call).
     const Run two = read_all({path, path}, 0, 1U << 16U);
@@ -141,7 +135,6 @@ TEST_CASE("FileSource::next_batch: the records of next() on every capture") {
     }
     CHECK(read_all({path}, 16) == one);
     CHECK(read_all({path}, 5) == one);
-    CHECK(read_all({path}, 16, 1U << 16U, ReadAhead::kOn) == one);
     ++files;
   }
   CHECK(files >= 15);
@@ -158,39 +151,6 @@ TEST_CASE("FileSource::next_batch: records up to the largest snapshot length, lo
     CHECK(one.problems.size() == (cut == 0 ? 0U : 1U));
     CHECK(read_all({path}, 16, 1U << 16U) == one);
     CHECK(read_all({path}, 16, 1U << 20U) == one);
-    // Read ahead: a record spans up to six 64 KiB blocks of the ring, or sits across its end (the tail
-    // copied into the headroom is up to a whole record long).
-    CHECK(read_all({path}, 16, 1U << 16U, ReadAhead::kOn) == one);
-    CHECK(read_all({path}, 1, 1U << 18U, ReadAhead::kOn) == one);
-    std::remove(path.c_str());
-  }
-}
-
-TEST_CASE("FileSource read-ahead: the ring wrapping at every kind of boundary, an early stop, auto mode") {
-  // 30,000 records of 0..600 bytes (~9 MiB): the 64 KiB ring of 8 blocks wraps ~18 times, its end falling
-  // inside record headers and data alike; and files cut inside their last record (in its header: records
-  // may be empty).
-  for (const std::size_t cut : {std::size_t{0}, std::size_t{5}, std::size_t{11}}) {
-    CAPTURE(cut);
-    const std::string path = write_pcap(30'000, 77 + static_cast<std::uint32_t>(cut), cut, 600, 1500);
-    const Run one = read_all({path}, 16, 1U << 16U, ReadAhead::kOff);
-    CHECK(one.records.size() == (cut == 0 ? 30'000U : 29'999U));
-    CHECK(one.problems.size() == (cut == 0 ? 0U : 1U));
-    CHECK(read_all({path}, 16, 1U << 16U, ReadAhead::kOn) == one);
-    CHECK(read_all({path}, 0, 1U << 17U, ReadAhead::kOn) == one);
-    CHECK(read_all({path}, 16, 1U << 18U, ReadAhead::kAuto) == one);  // 9 MiB: on with 2+ CPUs
-    {
-      // Stopping after a few records while the thread waits for room in a full ring: the destructor
-      // must stop it (a hang here is the failure).
-      FileOptions o;
-      o.read_buffer = 1U << 16U;
-      o.read_ahead = ReadAhead::kOn;
-      FileSource src({path}, o);
-      RawFrame f;
-      for (int i = 0; i < 3; ++i) REQUIRE(src.next(f));
-      ::usleep(20'000);  // the thread has filled the ring by now
-      CHECK(f.frame_no == 3U);
-    }
     std::remove(path.c_str());
   }
 }

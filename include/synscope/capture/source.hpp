@@ -36,11 +36,6 @@ struct FileOptions {
   /// as 512 KiB and 1 MiB here (bench/ab.sh, 10M and 3M packets; 128 KiB too), and 0.25 / 0.95 MiB less
   /// peak memory.
   std::size_t read_buffer = 1U << 18U;
-  /// Whether a classic pcap file read by the fast path is read by a thread of its own, ahead of the caller
-  /// (the page-cache copy then runs on another core). kAuto: for a single input file of at least 4 read
-  /// blocks on a machine with more than one CPU online.
-  enum class ReadAhead { kAuto, kOff, kOn };
-  ReadAhead read_ahead = ReadAhead::kAuto;
 };
 
 class FileSource {
