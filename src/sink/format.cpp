@@ -1,8 +1,8 @@
 // Small formatting helpers shared by the sinks.
 
 #include <cinttypes>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <string>
