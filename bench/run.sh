@@ -228,4 +228,44 @@ if [[ -f $WORK/linear ]]; then
   awk '{ mode = $2; for (i = 3; i < NF - 1; i++) mode = mode " " $i
          printf "  %-62s %6.1f%%\n", "time/packet 10M vs 1M (alternating runs), synscope read " mode, 100 * ($NF / 10) / $(NF-1) }' "$WORK/linear"
 fi
+# ---- issue 6's targets, each with its measured value and a verdict --------------------------------
+# The ratios are of this machine: the floors and the peers move with the host (the same synscope build ran
+# at 43 % of the floor and 13× tcpdump on one VM host, 43 % and 7.7× on another; bench/README.md).
+echo
+echo "== targets of issue 6 on this machine =="
+cat "$WORK/alternating" "$WORK/linear" 2>/dev/null | awk -v results="$WORK/results" '
+  BEGIN {
+    while ((getline line < results) > 0) {
+      nf = split(line, f, " "); key = f[1]; for (i = 2; i < nf - 3; i++) key = key " " f[i]
+      wall[key] = f[nf - 2]; rss[key] = f[nf]
+    }
+  }
+  $1 == "linear" { mode = $2; for (i = 3; i < NF - 1; i++) mode = mode " " $i; lin[mode] = 100 * ($NF / 10) / $(NF - 1); next }
+  { alt[$1] = 100 * $2 / $3 }
+  function verdict(ok) { return ok ? "met" : "NOT met" }
+  function times(what, tag, mine, peer, want,   a, b) {
+    a = mine " [" tag "]"; b = peer " [" tag "]"
+    if ((a in wall) && (b in wall))
+      printf "  %-58s %7.1fx  (target %dx: %s)\n", what " [" tag "]", wall[b] / wall[a], want, verdict(wall[b] / wall[a] >= want)
+  }
+  END {
+    n = split("100k 1M 10M", tags, " ")
+    for (t = 1; t <= n; t++)
+      if (tags[t] in alt)
+        printf "  %-58s %7.1f%%  (target 50%%: %s)\n", "--conns-only, one job, % of buffered pcap_next_ex [" tags[t] "]",
+          alt[tags[t]], verdict(alt[tags[t]] >= 50)
+    for (t = 1; t <= n; t++) times("--json vs tshark -T fields", tags[t], "synscope read --json", "tshark -T fields tcp.stream,tcp.flags", 25)
+    for (t = 1; t <= n; t++) times("text vs tcpdump -n -r", tags[t], "synscope read (text)", "tcpdump -n -r", 10)
+    split("--conns-only|--json|(text)", modes, "|")
+    for (i = 1; i <= 3; i++)
+      if (modes[i] in lin)
+        printf "  %-58s %7.1f%%  (target at most 110%%: %s)\n", "time/packet 10M vs 1M, synscope read " modes[i], lin[modes[i]],
+          verdict(lin[modes[i]] <= 110)
+    split("synscope read --conns-only|synscope read --json|synscope read (text)", cmds, "|")
+    for (c = 1; c <= 3; c++)
+      for (t = 2; t <= n; t++) {
+        k = cmds[c] " [" tags[t] "]"
+        if (k in rss) printf "  %-58s %6.1f MiB  (target 32 MiB: %s)\n", "peak RSS, " k, rss[k] / 1024, verdict(rss[k] <= 32 * 1024)
+      }
+  }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
