@@ -3,7 +3,8 @@
 #   bench/run.sh            builds (Release, -DSYNSCOPE_BENCH=ON) if needed, generates the 100k, 1M and 10M
 #                           packet captures in a temporary directory under /tmp, drops each from the page
 #                           cache and reads it back, times the floors, synscope and its peers, and prints
-#                           packets/s, ratios and peak RSS.
+#                           packets/s, ratios and peak RSS, and last each target of issue 6 with its value
+#                           and met / NOT met on this machine.
 # Environment: BUILD (build dir, default <src>/build-perf), KEEP=1 keeps the generated files,
 # SIZES="100000 1000000 10000000" the files to time, REPEAT=3 runs of each fast command (the best one counts),
 # PEERS=0 skips tcpdump/tshark/tcptrace, FLOOD=5000000 SYNs for the memory run (0 skips it).
