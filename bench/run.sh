@@ -234,7 +234,7 @@ fi
 # at 43 % of the floor and 13× tcpdump on one VM host, 43 % and 7.7× on another; bench/README.md).
 echo
 echo "== targets of issue 6 on this machine =="
-cat "$WORK/alternating" "$WORK/linear" 2>/dev/null | awk -v results="$WORK/results" '
+{ cat "$WORK/alternating" 2>/dev/null || true; cat "$WORK/linear" 2>/dev/null || true; } | awk -v results="$WORK/results" '
   BEGIN {
     while ((getline line < results) > 0) {
       nf = split(line, f, " "); key = f[1]; for (i = 2; i < nf - 3; i++) key = key " " f[i]
