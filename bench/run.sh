@@ -188,11 +188,24 @@ if [[ $FLOOD -gt 0 ]]; then
   rm -f "$f"
 fi
 
-# ---- ratios ----------------------------------------------------------------------------------------
+# ---- ratios, then issue 6's targets, each with its measured value and a verdict ---------------------
+# One pass over the three result files: "label packets wall cpu rss_kb" per timed command, the alternating
+# floor/--conns-only bests per size, and the alternating 1M/10M bests per mode (the last two may be absent).
+# The verdicts are of this machine: the floors and the peers move with the host (the same synscope build ran
+# at 43 % of the floor and 13× tcpdump on one VM host, 43 % and 7.7× on another; bench/README.md).
 echo
 echo "== ratios (wall / cpu) =="
+touch "$WORK/alternating" "$WORK/linear"
 awk '
-  { key = $1; for (i = 2; i < NF - 3; i++) key = key " " $i; wall[key] = $(NF-2); cpu[key] = $(NF-1); pk[key] = $(NF-3) }
+  FILENAME ~ /results$/ {
+    key = $1; for (i = 2; i < NF - 3; i++) key = key " " $i
+    wall[key] = $(NF-2); cpu[key] = $(NF-1); pk[key] = $(NF-3); rss[key] = $NF; next
+  }
+  FILENAME ~ /alternating$/ { nalt++; alt_tag[nalt] = $1; alt[$1] = 100 * $2 / $3; next }
+  FILENAME ~ /linear$/ {
+    mode = $2; for (i = 3; i < NF - 1; i++) mode = mode " " $i
+    nlin++; lin_mode[nlin] = mode; lin[mode] = 100 * ($NF / 10) / $(NF-1); next
+  }
   function ratio(what, a, b,   s) {
     if (!(a in wall) || !(b in wall)) return
     printf "  %-62s %7.2fx  %7.2fx\n", what, wall[b] / wall[a], cpu[b] / (cpu[a] > 0 ? cpu[a] : 0.01)
@@ -200,6 +213,12 @@ awk '
   function share(what, a, b) {
     if (!(a in wall) || !(b in wall)) return
     printf "  %-62s %6.1f%%  %6.1f%%\n", what, 100 * wall[b] / wall[a], 100 * cpu[b] / (cpu[a] > 0 ? cpu[a] : 0.01)
+  }
+  function verdict(ok) { return ok ? "met" : "NOT met" }
+  function times(what, tag, mine, peer, want,   a, b) {
+    a = mine " [" tag "]"; b = peer " [" tag "]"
+    if ((a in wall) && (b in wall))
+      printf "  %-58s %7.1fx  (target %dx: %s)\n", what " [" tag "]", wall[b] / wall[a], want, verdict(wall[b] / wall[a] >= want)
   }
   END {
     n = split("100k 1M 10M", tags, " ")
@@ -221,36 +240,12 @@ awk '
         printf "  %-62s %6.1f%%  %6.1f%%\n", "time/packet 10M vs 1M (size blocks), " cmds[c],
           100 * (wall[b] / pk[b]) / (wall[a] / pk[a]), 100 * (cpu[b] / pk[b]) / ((cpu[a] > 0 ? cpu[a] : 0.01) / pk[a])
     }
-  }' "$WORK/results"
-if [[ -f $WORK/alternating ]]; then
-  awk '{ printf "  %-62s %6.1f%%\n", "--conns-only speed as % of buffered pcap_next_ex, alternating runs [" $1 "]", 100 * $2 / $3 }' "$WORK/alternating"
-fi
-if [[ -f $WORK/linear ]]; then
-  awk '{ mode = $2; for (i = 3; i < NF - 1; i++) mode = mode " " $i
-         printf "  %-62s %6.1f%%\n", "time/packet 10M vs 1M (alternating runs), synscope read " mode, 100 * ($NF / 10) / $(NF-1) }' "$WORK/linear"
-fi
-# ---- issue 6's targets, each with its measured value and a verdict --------------------------------
-# The ratios are of this machine: the floors and the peers move with the host (the same synscope build ran
-# at 43 % of the floor and 13× tcpdump on one VM host, 43 % and 7.7× on another; bench/README.md).
-echo
-echo "== targets of issue 6 on this machine =="
-{ cat "$WORK/alternating" 2>/dev/null || true; cat "$WORK/linear" 2>/dev/null || true; } | awk -v results="$WORK/results" '
-  BEGIN {
-    while ((getline line < results) > 0) {
-      nf = split(line, f, " "); key = f[1]; for (i = 2; i < nf - 3; i++) key = key " " f[i]
-      wall[key] = f[nf - 2]; rss[key] = f[nf]
-    }
-  }
-  $1 == "linear" { mode = $2; for (i = 3; i < NF - 1; i++) mode = mode " " $i; lin[mode] = 100 * ($NF / 10) / $(NF - 1); next }
-  { alt[$1] = 100 * $2 / $3 }
-  function verdict(ok) { return ok ? "met" : "NOT met" }
-  function times(what, tag, mine, peer, want,   a, b) {
-    a = mine " [" tag "]"; b = peer " [" tag "]"
-    if ((a in wall) && (b in wall))
-      printf "  %-58s %7.1fx  (target %dx: %s)\n", what " [" tag "]", wall[b] / wall[a], want, verdict(wall[b] / wall[a] >= want)
-  }
-  END {
-    n = split("100k 1M 10M", tags, " ")
+    for (i = 1; i <= nalt; i++)
+      printf "  %-62s %6.1f%%\n", "--conns-only speed as % of buffered pcap_next_ex, alternating runs [" alt_tag[i] "]", alt[alt_tag[i]]
+    for (i = 1; i <= nlin; i++)
+      printf "  %-62s %6.1f%%\n", "time/packet 10M vs 1M (alternating runs), synscope read " lin_mode[i], lin[lin_mode[i]]
+
+    print "\n== targets of issue 6 on this machine =="
     for (t = 1; t <= n; t++)
       if (tags[t] in alt)
         printf "  %-58s %7.1f%%  (target 50%%: %s)\n", "--conns-only, one job, % of buffered pcap_next_ex [" tags[t] "]",
@@ -262,11 +257,10 @@ echo "== targets of issue 6 on this machine =="
       if (modes[i] in lin)
         printf "  %-58s %7.1f%%  (target at most 110%%: %s)\n", "time/packet 10M vs 1M, synscope read " modes[i], lin[modes[i]],
           verdict(lin[modes[i]] <= 110)
-    split("synscope read --conns-only|synscope read --json|synscope read (text)", cmds, "|")
     for (c = 1; c <= 3; c++)
       for (t = 2; t <= n; t++) {
         k = cmds[c] " [" tags[t] "]"
         if (k in rss) printf "  %-58s %6.1f MiB  (target 32 MiB: %s)\n", "peak RSS, " k, rss[k] / 1024, verdict(rss[k] <= 32 * 1024)
       }
-  }'
+  }' "$WORK/results" "$WORK/alternating" "$WORK/linear"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
