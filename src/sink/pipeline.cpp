@@ -228,18 +228,18 @@ void Pipeline::stop_thread() {
   }
 }
 
-bool Pipeline::decode_raw(const capture::RawFrame& raw) {
-  // decode_frame() resets what the previous frame left in frame_ (decode_reuse_test).
-  decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame_, opts_.decode);
+bool Pipeline::decode_raw(const capture::RawFrame& raw, decode::DecodedFrame& out) {
+  // decode_frame() resets what the previous frame left in `out` (decode_reuse_test).
+  decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, out, opts_.decode);
   ++totals_.frames_matched;
   totals_.frames_read = raw.frame_no;
-  if (frame_.problem.status == decode::Status::kTruncated) ++totals_.truncated;
-  if (frame_.problem.status == decode::Status::kInvalid) ++totals_.invalid;
-  if (decode::has(frame_.anomalies, decode::Anomaly::kL4ChecksumBad) ||
-      decode::has(frame_.anomalies, decode::Anomaly::kIpChecksumBad)) {
+  if (out.problem.status == decode::Status::kTruncated) ++totals_.truncated;
+  if (out.problem.status == decode::Status::kInvalid) ++totals_.invalid;
+  if (decode::has(out.anomalies, decode::Anomaly::kL4ChecksumBad) ||
+      decode::has(out.anomalies, decode::Anomaly::kIpChecksumBad)) {
     ++totals_.bad_checksums;
   }
-  const decode::Transport tr = frame_.transport;
+  const decode::Transport tr = out.transport;
   const bool trackable = tr == decode::Transport::kTcp || tr == decode::Transport::kUdp ||
                          tr == decode::Transport::kIcmp || tr == decode::Transport::kIcmp6;
   return opts_.track && trackable;
@@ -299,11 +299,44 @@ void Pipeline::process(const capture::RawFrame& raw) {
 }
 
 void Pipeline::process_batch(std::span<const capture::RawFrame> frames) {
+  if (opts_.packet_events && tracker_ && !handoff_) {
+    for (std::size_t i = 0; i < frames.size(); i += kGroup) {
+      print_group(frames.subspan(i, std::min(kGroup, frames.size() - i)));
+    }
+    return;
+  }
   if (handoff_ || opts_.packet_events) {
     for (const capture::RawFrame& raw : frames) process(raw);
     return;
   }
   for (const capture::RawFrame& raw : frames) batch_one(raw);
+}
+
+void Pipeline::print_group(std::span<const capture::RawFrame> frames) {
+  if (!ahead_) ahead_ = std::make_unique<Ahead>();
+  Ahead& a = *ahead_;
+  const std::size_t n = std::min(frames.size(), kGroup);
+  for (std::size_t i = 0; i < n; ++i) {
+    a.tracked[i] = decode_raw(frames[i], a.frames[i]);
+    if (a.tracked[i]) {
+      a.pkts[i] = track::from_frame(a.frames[i], frames[i].ts_ns);
+      tracker_->prepare(std::span<const track::PacketSummary>(&a.pkts[i], 1), std::span<track::PreparedPacket>(&a.keys[i], 1));
+    } else {
+      a.keys[i].ok = false;  // what prefetch() reads of an untracked frame
+    }
+  }
+  tracker_->prefetch(std::span<const track::PacketSummary>(a.pkts.data(), n),
+                     std::span<const track::PreparedPacket>(a.keys.data(), n));
+  for (std::size_t i = 0; i < n; ++i) {
+    track::PacketLabel label;
+    const track::PacketLabel* label_ptr = nullptr;
+    if (a.tracked[i]) {
+      label = tracker_->update(a.pkts[i], a.keys[i]);
+      if (label.conn_id != 0) label_ptr = &label;
+    }
+    const PacketEvent ev{frames[i], a.frames[i], label_ptr};
+    for (Sink* s : sinks_) s->packet(ev);
+  }
 }
 
 void Pipeline::drain() {

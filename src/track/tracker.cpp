@@ -1815,13 +1815,9 @@ struct ConnTracker::Impl {
   }
 
   PacketLabel update(const PacketSummary& p) {
-    begin_packet(p.ts_ns);
     PreparedPacket r;
     prepare(p, r);
-    if (!r.ok) return PacketLabel{};
-    PacketLabel lbl;
-    update_keyed(lbl, p, r.key, r.hash, r.src_is_a);
-    return lbl;
+    return update(p, r);
   }
 
   /// A packet's key and hash (pure: reads only the seed, fixed at construction).
@@ -1833,17 +1829,23 @@ struct ConnTracker::Impl {
     r.hash = hash_words(w, seed);
   }
 
-  /// Batched update for callers that need no per-packet label: group prefetching. The keys of the whole
-  /// batch are hashed first (by the caller: prepare()) and their home slots prefetched, then the
-  /// connections those slots name, then the packets are applied in order exactly as update() would. The
-  /// prefetches are hints only (a slot may change while earlier packets of the batch are applied), so the
-  /// result is the same as n update() calls; the memory latency of the table is paid once per batch
-  /// instead of once per packet.
   /// Which of `shards` trackers owns a flow: from the low half of the hash (the table uses the upper).
   [[nodiscard]] std::uint32_t shard_of(std::uint64_t hash) const noexcept {
     return static_cast<std::uint32_t>((static_cast<std::uint64_t>(static_cast<std::uint32_t>(hash)) * shards) >> 32U);
   }
-  void update_prepared(const PacketSummary* p, const PreparedPacket* r, std::size_t n) {
+  /// update() with the key from prepare() (the packet-printing path prefetches with it first).
+  PacketLabel update(const PacketSummary& p, const PreparedPacket& r) {
+    begin_packet(p.ts_ns);
+    if (!r.ok) return PacketLabel{};
+    PacketLabel lbl;
+    update_keyed(lbl, p, r.key, r.hash, r.src_is_a);
+    return lbl;
+  }
+
+  /// The slots of a group's packets, then the connections they name (the first two steps of
+  /// update_prepared()). Always inlined: as a call GCC finds it pure (prefetches count as no effect)
+  /// and drops it.
+  [[gnu::always_inline]] void prefetch_group(const PacketSummary* p, const PreparedPacket* r, std::size_t n) const noexcept {
     n = std::min(n, ConnTracker::kBatch);
     for (std::size_t i = 0; i < n; ++i) {
       if (r[i].ok) __builtin_prefetch(&slots[(r[i].hash >> 32U) & mask]);
@@ -1862,6 +1864,17 @@ struct ConnTracker::Impl {
         for (std::size_t off = kHotBytes; off < sizeof(Conn); off += 64) __builtin_prefetch(bytes + off);
       }
     }
+  }
+
+  /// Batched update for callers that need no per-packet label: group prefetching. The keys of the whole
+  /// batch are hashed first (by the caller: prepare()) and their home slots prefetched, then the
+  /// connections those slots name, then the packets are applied in order exactly as update() would. The
+  /// prefetches are hints only (a slot may change while earlier packets of the batch are applied), so the
+  /// result is the same as n update() calls; the memory latency of the table is paid once per batch
+  /// instead of once per packet.
+  void update_prepared(const PacketSummary* p, const PreparedPacket* r, std::size_t n) {
+    n = std::min(n, ConnTracker::kBatch);
+    prefetch_group(p, r, n);
     for (std::size_t i = 0; i < n; ++i) {
       begin_packet(p[i].ts_ns);
       if (r[i].ok && (shards == 1 || shard_of(r[i].hash) == shard)) {
@@ -1979,6 +1992,12 @@ void ConnTracker::update_batch(std::span<const PacketSummary> pkts, std::span<co
   for (std::size_t i = 0; i < n; i += kBatch) {
     impl_->update_prepared(pkts.data() + i, prepared.data() + i, std::min(kBatch, n - i));
   }
+}
+void ConnTracker::prefetch(std::span<const PacketSummary> pkts, std::span<const PreparedPacket> prepared) const noexcept {
+  impl_->prefetch_group(pkts.data(), prepared.data(), std::min(pkts.size(), prepared.size()));
+}
+PacketLabel ConnTracker::update(const PacketSummary& pkt, const PreparedPacket& prepared) {
+  return impl_->update(pkt, prepared);
 }
 void ConnTracker::flush(const char* reason) { impl_->flush(reason); }
 void ConnTracker::expire(std::int64_t now_ns) { impl_->expire(now_ns); }

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -19,7 +20,10 @@
 #include "synscope/capture/source.hpp"
 #include "synscope/decode/frame.hpp"
 #include "synscope/track/summary.hpp"
+#include "synscope/sink/json.hpp"
 #include "synscope/sink/pipeline.hpp"
+#include "synscope/sink/text.hpp"
+#include "synscope/sink/writer.hpp"
 #include "synscope/net/ip_address.hpp"
 #include "synscope/track/conn.hpp"
 #include "synscope/track/tracker.hpp"
@@ -76,24 +80,44 @@ TEST_CASE("update_batch gives the same records as update() on every capture") {
 namespace {
 
 /// Every packet's label and every record of `path` tracked by update(), one line each, in order.
-std::vector<std::string> labels_and_records(const std::string& path, bool ignore_bad, bool fast_path) {
+/// `grouped`: as the packet-printing pipeline does, groups of up to kBatch packets are keyed by prepare()
+/// and prefetch()ed first, then each goes to update(pkt, prepared).
+std::vector<std::string> labels_and_records(const std::string& path, bool ignore_bad, bool fast_path,
+                                            bool grouped = false) {
   std::vector<std::string> out;
   synscope::track::TrackerOptions opts;
   opts.hash_seed = 1;
   opts.ignore_bad_checksums = ignore_bad;
   opts.fast_path = fast_path;
   synscope::track::ConnTracker tracker(opts, [&](const ConnRecord& r) { out.push_back(dump(r)); });
+  std::vector<synscope::track::PacketSummary> group;
+  std::vector<synscope::track::PreparedPacket> keys;
+  std::size_t run = 1;  // group sizes 1, 2, … kBatch, cycling
+  auto feed_group = [&] {
+    keys.resize(group.size());
+    tracker.prepare(group, keys);
+    tracker.prefetch(group, keys);
+    for (std::size_t i = 0; i < group.size(); ++i) out.push_back(dump(tracker.update(group[i], keys[i])));
+    group.clear();
+    run = run % synscope::track::ConnTracker::kBatch + 1;
+  };
   try {
     synscope::capture::FileSource src({path}, {});
     synscope::capture::RawFrame raw;
     synscope::decode::DecodedFrame frame;
     while (src.next(raw)) {
       synscope::decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame);
-      out.push_back(dump(tracker.update(synscope::track::from_frame(frame, raw.ts_ns))));
+      if (!grouped) {
+        out.push_back(dump(tracker.update(synscope::track::from_frame(frame, raw.ts_ns))));
+        continue;
+      }
+      group.push_back(synscope::track::from_frame(frame, raw.ts_ns));
+      if (group.size() == run) feed_group();
     }
   } catch (const std::exception& e) {
     out.push_back(std::string("error: ") + e.what());
   }
+  if (!group.empty()) feed_group();
   tracker.flush();
   return out;
 }
@@ -110,6 +134,21 @@ TEST_CASE("the established-segment fast path gives the general path's labels and
       const std::vector<std::string> general = labels_and_records(f, ignore_bad, false);
       CHECK(labels_and_records(f, ignore_bad, true) == general);
       lines += general.size();
+    }
+  }
+  MESSAGE(files.size() << " captures, " << lines << " labels and records compared");
+}
+
+TEST_CASE("update(pkt, prepared) after prefetch() gives update()'s labels and records on every capture") {
+  const std::vector<std::string> files = capture_files();
+  REQUIRE(files.size() >= 10);
+  std::size_t lines = 0;
+  for (const std::string& f : files) {
+    for (const bool ignore_bad : {true, false}) {
+      INFO(f << " ignore_bad_checksums=" << ignore_bad);
+      const std::vector<std::string> one = labels_and_records(f, ignore_bad, true);
+      CHECK(labels_and_records(f, ignore_bad, true, true) == one);
+      lines += one.size();
     }
   }
   MESSAGE(files.size() << " captures, " << lines << " labels and records compared");
@@ -450,4 +489,78 @@ TEST_CASE("Pipeline: records carry uids only when a sink wants them") {
     CHECK(a.conn_uids == wants.conn_uids);
     CHECK(b.conn_uids == wants.conn_uids);
   }
+}
+
+namespace {
+
+/// What a file holds (a temporary one, from the start).
+std::string contents(std::FILE* f) {
+  std::string out;
+  std::rewind(f);
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  return out;
+}
+
+/// The text and JSON output of a packet-printing Pipeline over `path`: frame by frame through process()
+/// (`batch` 0) or through process_batch() on the reader's batches of 1, 2, … `batch` frames, cycling.
+std::string printed_both_ways(const std::string& path, std::size_t batch) {
+  std::FILE* text_file = std::tmpfile();
+  std::FILE* json_file = std::tmpfile();
+  REQUIRE(text_file != nullptr);
+  REQUIRE(json_file != nullptr);
+  std::string error;
+  {
+    synscope::sink::Writer text_out(::fileno(text_file));
+    synscope::sink::Writer json_out(::fileno(json_file));
+    synscope::sink::TextOptions to;
+    to.utc = true;
+    synscope::sink::TextSink text(text_out, to);
+    synscope::sink::JsonSink json(json_out, synscope::sink::JsonOptions{});
+    synscope::sink::PipelineOptions o;
+    o.tracker.hash_seed = 1;
+    synscope::sink::Pipeline pipe(o, {&text, &json});
+    synscope::sink::RunSummary s;
+    try {
+      synscope::capture::FileSource src({path}, {});
+      if (batch == 0) {
+        synscope::capture::RawFrame raw;
+        while (src.next(raw)) pipe.process(raw);
+      } else {
+        std::vector<synscope::capture::RawFrame> frames(batch);
+        for (std::size_t want = 1;; want = want % batch + 1) {
+          const std::size_t n = src.next_batch(std::span<synscope::capture::RawFrame>(frames.data(), want));
+          if (n == 0) break;
+          pipe.process_batch(std::span<const synscope::capture::RawFrame>(frames.data(), n));
+        }
+      }
+      s.frames_read = src.frames_read();
+    } catch (const std::exception& e) {
+      error = std::string("error: ") + e.what();
+    }
+    pipe.finish(s);
+    text_out.flush();
+    json_out.flush();
+  }
+  std::string out = contents(text_file) + contents(json_file) + error;
+  std::fclose(text_file);
+  std::fclose(json_file);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Pipeline printing packets: process_batch (decoded and prefetched in groups) prints what process() does") {
+  const std::vector<std::string> files = capture_files();
+  REQUIRE(files.size() >= 10);
+  std::size_t bytes = 0;
+  for (const std::string& f : files) {
+    INFO(f);
+    const std::string one = printed_both_ways(f, 0);
+    CHECK(printed_both_ways(f, 40) == one);  // groups of up to kBatch, a batch split across groups
+    bytes += one.size();
+  }
+  MESSAGE(files.size() << " captures, " << bytes << " bytes of text and JSON compared");
+  CHECK(bytes > 10'000U);
 }

@@ -95,6 +95,13 @@ class ConnTracker {
   /// update_batch() with the keys already worked out by prepare() (min(sizes) packets).
   void update_batch(std::span<const PacketSummary> pkts, std::span<const PreparedPacket> prepared);
   static constexpr std::size_t kBatch = 16;
+  /// For callers that need each packet's label (the packet-printing modes) and know up to kBatch packets
+  /// ahead: asks the memory system for the table slots of `prepared` (prepare()'s keys) and the
+  /// connections those slots name now, so that update(pkt, prepared) on each finds them in the cache.
+  /// Only a hint: changes nothing the tracker reports.
+  void prefetch(std::span<const PacketSummary> pkts, std::span<const PreparedPacket> prepared) const noexcept;
+  /// update() with the packet's key already worked out by prepare(): the same label and records.
+  PacketLabel update(const PacketSummary& pkt, const PreparedPacket& prepared);
   /// Reports every remaining connection (end of input / stop), in start order.
   void flush(const char* reason = "end-of-input");
   /// Expires connections idle at `now_ns` (live capture calls this on a timer).
