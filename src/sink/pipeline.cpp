@@ -328,13 +328,9 @@ void Pipeline::print_group(std::span<const capture::RawFrame> frames) {
   tracker_->prefetch(std::span<const track::PacketSummary>(a.pkts.data(), n),
                      std::span<const track::PreparedPacket>(a.keys.data(), n));
   for (std::size_t i = 0; i < n; ++i) {
-    track::PacketLabel label;
-    const track::PacketLabel* label_ptr = nullptr;
-    if (a.tracked[i]) {
-      label = tracker_->update(a.pkts[i], a.keys[i]);
-      if (label.conn_id != 0) label_ptr = &label;
-    }
-    const PacketEvent ev{frames[i], a.frames[i], label_ptr};
+    // Initialised from the call (built in place), not assigned: see ConnTracker::Impl::update().
+    const track::PacketLabel label = a.tracked[i] ? tracker_->update(a.pkts[i], a.keys[i]) : track::PacketLabel{};
+    const PacketEvent ev{frames[i], a.frames[i], label.conn_id != 0 ? &label : nullptr};
     for (Sink* s : sinks_) s->packet(ev);
   }
 }
