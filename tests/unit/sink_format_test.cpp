@@ -167,6 +167,50 @@ TEST_CASE("format_u64 and format_digits: every digit count, its boundaries, rand
   }
 }
 
+TEST_CASE("put_u32_wide (the Cursor's numbers): the digits of every length, 8 bytes stored past them at most") {
+  // A guard byte pattern around the output: the digits must be exact, and nothing may be written more
+  // than 8 bytes past their end (the slack the Cursor's rooms keep is 32).
+  std::size_t checked = 0;
+  auto check = [&checked](std::uint32_t v) {
+    ++checked;
+    char buf[48];
+    std::memset(buf, '#', sizeof buf);
+    char* const end = sink::detail::put_u32_wide(buf + 8, v);
+    const std::string digits = std::to_string(v);
+    bool guards_intact = true;
+    for (std::size_t i = 0; i < 8; ++i) guards_intact = guards_intact && buf[i] == '#';
+    for (const char* q = end + 8; q < buf + sizeof buf; ++q) guards_intact = guards_intact && *q == '#';
+    if (std::string(buf + 8, end) != digits || !guards_intact) {
+      REQUIRE_MESSAGE(std::string(buf + 8, end) == digits, v);
+      REQUIRE_MESSAGE(guards_intact, v);
+    }
+  };
+  for (std::uint32_t v = 0; v < 1'000'000; ++v) check(v);
+  std::uint64_t p10 = 1;
+  for (int k = 0; k < 10; ++k) {
+    for (const std::uint64_t d : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{99}}) {
+      for (const std::uint64_t v : {p10 + d, p10 - d, p10 * 9 + d, p10 * 10 - 1 - d}) {
+        if (v <= 0xFFFF'FFFFU) check(static_cast<std::uint32_t>(v));
+      }
+    }
+    p10 *= 10;
+  }
+  check(0xFFFF'FFFFU);
+  check(4'200'000'000U);
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 1'000'000; ++i) check(static_cast<std::uint32_t>(rng() >> (rng() % 64U)));
+  // Every value below 10^8 has its eight digits right: the whole range in steps that cover each lane.
+  for (std::uint32_t v = 0; v < 100'000'000; v += 9'973) {
+    const std::uint64_t d = sink::detail::digits8(v);
+    char text[9];
+    std::snprintf(text, sizeof text, "%08u", v);
+    std::string got(8, ' ');
+    for (unsigned k = 0; k < 8; ++k) got[k] = static_cast<char>('0' + ((d >> (8 * k)) & 0xFFU));
+    if (got != text) REQUIRE_MESSAGE(got == text, v);
+  }
+  CHECK(checked > 2'000'000U);
+}
+
 TEST_CASE("Writer: column cells pad like mark()/pad_from()") {
   const std::string texts[] = {"", "a", "tcp", "handshake 1/3", "teardown 2+3/4", "192.0.2.1:41138",
                                "[2001:db8:1234:5678:9abc:def0:1234:5678]:65535", std::string(40, 'x')};

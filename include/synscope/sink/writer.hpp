@@ -66,6 +66,41 @@ inline char* put_u32(char* p, std::uint32_t v) noexcept {
   return put8(put1to4(p, hi), v - hi * 100'000'000);
 }
 
+/// The eight decimal digits of `v` < 10^8 as one byte each (0-9, not ASCII), the most significant in the
+/// lowest byte: what an 8-byte little-endian store writes in reading order. SWAR: the two four-digit
+/// halves, their two-digit pairs and the digits are split by fixed-point multiplications in parallel
+/// lanes of one 64-bit word (x * 10486 >> 20 is x / 100 for x < 10^4, x * 103 >> 10 is x / 10 for
+/// x < 100), without a branch on the number's length.
+inline std::uint64_t digits8(std::uint32_t v) noexcept {
+  static_assert(std::endian::native == std::endian::little, "digits8 lays the digits out for little-endian stores");
+  const std::uint32_t hi = v / 10'000;
+  const std::uint64_t merged = hi | (std::uint64_t{v - hi * 10'000} << 32U);       // 32-bit lanes
+  const std::uint64_t top = ((merged * 10486U) >> 20U) & 0x0000007F0000007FULL;      // lane / 100
+  const std::uint64_t pairs = ((merged - 100U * top) << 16U) + top;                 // 16-bit lanes
+  const std::uint64_t tens = ((pairs * 103U) >> 10U) & 0x000F000F000F000FULL;        // lane / 10
+  return tens + ((pairs - 10U * tens) << 8U);                                        // 8-bit lanes
+}
+
+/// Digits of a 32-bit value like put_u32(), but it stores 8 bytes at `p` (and, from 10^8 on, 8 more
+/// after the first one or two digits): the room must extend 8 bytes past the digits. No branch on the
+/// length below 10^8 — the lengths of the numbers of a packet line vary from packet to packet.
+inline char* put_u32_wide(char* p, std::uint32_t v) noexcept {
+  constexpr std::uint64_t kAscii = 0x3030303030303030ULL;
+  if (v >= 100'000'000) {
+    const std::uint32_t hi = v / 100'000'000;  // 1 to 42
+    p = put1to4(p, hi);
+    const std::uint64_t d = digits8(v - hi * 100'000'000) + kAscii;
+    std::memcpy(p, &d, 8);
+    return p + 8;
+  }
+  const std::uint64_t d = digits8(v);
+  // Leading zero digits are the low zero bytes; the last digit always counts (v = 0 prints "0").
+  const auto zeros = static_cast<unsigned>(std::countr_zero(d | (std::uint64_t{1} << 56U))) / 8U;
+  const std::uint64_t text = (d + kAscii) >> (zeros * 8U);
+  std::memcpy(p, &text, 8);
+  return p + (8U - zeros);
+}
+
 /// Digits of `v` >= 2^32 and < 2^64 / 10^8: a group of up to four digits, then eight.
 inline char* put_above_u32(char* p, std::uint64_t v) noexcept {
   const auto top = static_cast<std::uint32_t>(v / 100'000'000);  // below 1845
@@ -139,7 +174,9 @@ class Cursor {
     p_ += s.size();
   }
   void put_u64(std::uint64_t v) noexcept { p_ += detail::format_u64(v, p_); }
-  void put_u32(std::uint32_t v) noexcept { p_ = detail::put_u32(p_, v); }
+  /// Stores 8 bytes past the digits at most (detail::put_u32_wide()): within the 32 bytes of slack
+  /// pad_from() needs anyway.
+  void put_u32(std::uint32_t v) noexcept { p_ = detail::put_u32_wide(p_, v); }
   void put_digits(std::uint64_t v, unsigned width) noexcept {
     detail::format_digits(v, width, p_);
     p_ += width;
@@ -219,9 +256,12 @@ class Writer {
     }
     put_slow(s);
   }
+  /// Room for 20 digits; put_u32_wide() stores at most 10 bytes from where it starts.
   void put_u64(std::uint64_t v) {
     if (cap_ - len_ < 20) flush();
-    len_ += detail::format_u64(v, buf_.get() + len_);
+    char* const p = buf_.get() + len_;
+    len_ += v <= 0xFFFF'FFFFU ? static_cast<std::size_t>(detail::put_u32_wide(p, static_cast<std::uint32_t>(v)) - p)
+                              : detail::format_u64(v, p);
   }
   void put_i64(std::int64_t v) {
     if (v < 0) {
