@@ -81,9 +81,10 @@ inline std::uint64_t digits8(std::uint32_t v) noexcept {
   return tens + ((pairs - 10U * tens) << 8U);                                        // 8-bit lanes
 }
 
-/// Digits of a 32-bit value like put_u32(), but it stores 8 bytes at `p` (and, from 10^8 on, 8 more
-/// after the first one or two digits): the room must extend 8 bytes past the digits. No branch on the
-/// length below 10^8 — the lengths of the numbers of a packet line vary from packet to packet.
+/// Digits of a 32-bit value like put_u32(), in one 8-byte store at `p` below 10^8 (from 10^8 on: one or
+/// two digits, then an 8-byte store of the other eight), so up to 7 bytes past the digits are written:
+/// the room must extend that far. No branch on the length below 10^8 — the lengths of the numbers of a
+/// packet line vary from packet to packet.
 inline char* put_u32_wide(char* p, std::uint32_t v) noexcept {
   constexpr std::uint64_t kAscii = 0x3030303030303030ULL;
   if (v >= 100'000'000) {
@@ -174,7 +175,7 @@ class Cursor {
     p_ += s.size();
   }
   void put_u64(std::uint64_t v) noexcept { p_ += detail::format_u64(v, p_); }
-  /// Stores 8 bytes past the digits at most (detail::put_u32_wide()): within the 32 bytes of slack
+  /// Writes up to 7 bytes past the digits (detail::put_u32_wide()): within the 32 bytes of slack
   /// pad_from() needs anyway.
   void put_u32(std::uint32_t v) noexcept { p_ = detail::put_u32_wide(p_, v); }
   void put_digits(std::uint64_t v, unsigned width) noexcept {
