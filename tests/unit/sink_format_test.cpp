@@ -133,8 +133,10 @@ TEST_CASE("format_epoch_ns: seconds and nine fraction digits") {
 TEST_CASE("format_u64 and format_digits: every digit count, its boundaries, random values") {
   auto check = [](std::uint64_t v) {
     char buf[24];
+    std::memset(buf, '#', sizeof buf);
     const std::size_t n = sink::detail::format_u64(v, buf);
     REQUIRE_MESSAGE(std::string(buf, n) == std::to_string(v), v);
+    REQUIRE_MESSAGE(std::string(buf + 20, 4) == "####", v);  // nothing written past its room of 20
   };
   for (std::uint64_t v = 0; v < 200'000; ++v) check(v);
   std::uint64_t p10 = 1;

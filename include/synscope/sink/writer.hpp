@@ -55,17 +55,6 @@ inline char* put1to4(char* p, std::uint32_t v) noexcept {
   }
   return put2(p, v - hi * 100);
 }
-/// Digits of a 32-bit value: 32-bit multiplications only, four digits per step, no loop.
-inline char* put_u32(char* p, std::uint32_t v) noexcept {
-  if (v < 10'000) return put1to4(p, v);
-  if (v < 100'000'000) {
-    const std::uint32_t hi = v / 10'000;
-    return put4(put1to4(p, hi), v - hi * 10'000);
-  }
-  const std::uint32_t hi = v / 100'000'000;  // 1 to 42
-  return put8(put1to4(p, hi), v - hi * 100'000'000);
-}
-
 /// The eight decimal digits of `v` < 10^8 as one byte each (0-9, not ASCII), the most significant in the
 /// lowest byte: what an 8-byte little-endian store writes in reading order. SWAR: the two four-digit
 /// halves, their two-digit pairs and the digits are split by fixed-point multiplications in parallel
@@ -81,10 +70,10 @@ inline std::uint64_t digits8(std::uint32_t v) noexcept {
   return tens + ((pairs - 10U * tens) << 8U);                                        // 8-bit lanes
 }
 
-/// Digits of a 32-bit value like put_u32(), in one 8-byte store at `p` below 10^8 (from 10^8 on: one or
-/// two digits, then an 8-byte store of the other eight), so up to 7 bytes past the digits are written:
-/// the room must extend that far. No branch on the length below 10^8 — the lengths of the numbers of a
-/// packet line vary from packet to packet.
+/// Digits of a 32-bit value, in one 8-byte store at `p` below 10^8 (from 10^8 on: one or two digits, then
+/// an 8-byte store of the other eight), so up to 7 bytes past the digits are written (at most 10 bytes
+/// from `p` in all): the room must extend that far. No branch on the length below 10^8 — the lengths of
+/// the numbers of a packet line vary from packet to packet.
 inline char* put_u32_wide(char* p, std::uint32_t v) noexcept {
   constexpr std::uint64_t kAscii = 0x3030303030303030ULL;
   if (v >= 100'000'000) {
@@ -108,13 +97,14 @@ inline char* put_above_u32(char* p, std::uint64_t v) noexcept {
   return put8(put1to4(p, top), static_cast<std::uint32_t>(v - std::uint64_t{top} * 100'000'000));
 }
 
-/// Decimal digits of `v` into `out` (room for 20); returns their number.
+/// Decimal digits of `v` into `out` (room for 20: bytes past the digits may be written within it, by
+/// put_u32_wide()); returns their number.
 inline std::size_t format_u64(std::uint64_t v, char* out) noexcept {
-  if (v <= 0xFFFF'FFFFU) return static_cast<std::size_t>(put_u32(out, static_cast<std::uint32_t>(v)) - out);
+  if (v <= 0xFFFF'FFFFU) return static_cast<std::size_t>(put_u32_wide(out, static_cast<std::uint32_t>(v)) - out);
   // Split into eight-digit groups: at most 4 + 8 + 8 digits.
   const std::uint64_t hi = v / 100'000'000;
   const auto lo = static_cast<std::uint32_t>(v - hi * 100'000'000);
-  char* p = hi <= 0xFFFF'FFFFU ? put_u32(out, static_cast<std::uint32_t>(hi)) : put_above_u32(out, hi);
+  char* p = hi <= 0xFFFF'FFFFU ? put_u32_wide(out, static_cast<std::uint32_t>(hi)) : put_above_u32(out, hi);
   return static_cast<std::size_t>(put8(p, lo) - out);
 }
 
@@ -257,12 +247,9 @@ class Writer {
     }
     put_slow(s);
   }
-  /// Room for 20 digits; put_u32_wide() stores at most 10 bytes from where it starts.
   void put_u64(std::uint64_t v) {
     if (cap_ - len_ < 20) flush();
-    char* const p = buf_.get() + len_;
-    len_ += v <= 0xFFFF'FFFFU ? static_cast<std::size_t>(detail::put_u32_wide(p, static_cast<std::uint32_t>(v)) - p)
-                              : detail::format_u64(v, p);
+    len_ += detail::format_u64(v, buf_.get() + len_);
   }
   void put_i64(std::int64_t v) {
     if (v < 0) {
