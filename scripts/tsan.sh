@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # ThreadSanitizer job for the one place synscope runs threads (read --jobs N: Pipeline's tracking
-# thread, or its sharded tracking threads): builds synscope and the unit tests with -fsanitize=thread in
-# build-tsan, runs the Pipeline unit tests and the CLI test that compares -j 1 with -j 2/3 over every
-# capture and -j 2/3/5/16 over a 200,000-packet file. Any data race report fails (halt_on_error, exit
-# code 66).
+# thread, or its sharded tracking threads; printing packets, its printing thread): builds synscope and
+# the unit tests with -fsanitize=thread in build-tsan, runs the Pipeline unit tests and the CLI test that
+# compares -j 1 with -j 2/3 over every capture and -j 2/3/5/16 over a 200,000-packet file. Any data race
+# report fails (halt_on_error, exit code 66).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -131,7 +131,7 @@ Output::Output(const OutputOptions& o, bool live) : writer_(STDOUT_FILENO, live 
   p.track = !o.no_track;
   // Nothing prints packets: the tracker may take them in batches (prefetching its table).
   p.packet_events = live || !(o.zeek || o.conns_only);
-  p.jobs = static_cast<unsigned>(o.jobs);  // used only where nothing prints packets (never live)
+  p.jobs = live ? 1U : static_cast<unsigned>(o.jobs);  // never live: the board and expiry run on this thread
   p.decode.verify_checksums = !o.no_checksums;
   p.tracker.max_conns = o.max_conns;
   p.tracker.attempt_timeout_ns = seconds_to_ns(o.attempt_timeout);

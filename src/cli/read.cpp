@@ -85,8 +85,10 @@ void add_read(CLI::App& app, Runner& run) {
   cmd->add_option("-c,--count", opts->count, "stop after N packets (that pass the filter)")
       ->transform(integer_in(1, std::numeric_limits<std::int64_t>::max()));
   cmd->add_option("-j,--jobs", opts->out.jobs,
-                  "threads: with --conns-only or --zeek, N >= 2 decode on one thread and track on N-1 more, "
-                  "flows sharded by 5-tuple (same output; --max-conns is split between them; at most 65 used)")
+                  "threads (same output): with --conns-only or --zeek, N >= 2 decode on one thread and track on "
+                  "N-1 more, flows sharded by 5-tuple (--max-conns is split between them; at most 65 used); "
+                  "printing packets (text, --json), N >= 2 reads and tracks on one thread and decodes and prints "
+                  "on a second (more are not used)")
       ->transform(integer_in(1, 1024));
   cmd->add_flag("-n", opts->numeric, "no name resolution (always the case; accepted for tcpdump habits)");
   add_output_options(*cmd, opts->out);

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <new>
 #include <random>
 #include <span>
 #include <thread>
@@ -161,8 +162,186 @@ struct Pipeline::Handoff {
   }
 };
 
+/// The packet-printing modes on two threads (PipelineOptions::jobs): the calling thread reads, summarises
+/// and tracks each frame and copies it, with its label and the records the tracker reported before it,
+/// into the current block of a ring; the printing thread decodes each frame of a block again (decoding is
+/// pure: the same DecodedFrame as one thread's) and calls the sinks: records first, then the packet, as
+/// print_group() does. Sinks are called from the printing thread only, until it is joined. One lock per
+/// block of kBlock frames; a block's vectors keep their capacity, so steady state allocates nothing.
+struct Pipeline::PrintHandoff {
+  static constexpr std::size_t kBlock = 256;
+  static constexpr std::size_t kBlocks = 4;
+  struct Rec {
+    std::size_t before = 0;  // reported before the block's frame `before` (kBlock: after the last)
+    track::ConnRecord rec;
+  };
+  struct Block {
+    std::size_t n = 0;                      // frames
+    std::array<capture::RawFrame, kBlock> raws;    // bytes point into `bytes` once handed over
+    std::array<std::size_t, kBlock> offsets{};     // of each frame's bytes in `bytes`
+    std::array<track::PacketLabel, kBlock> labels;
+    std::array<bool, kBlock> labelled{};
+    std::vector<std::byte> bytes;
+    std::vector<Rec> recs;  // the first n_recs are this block's; the rest keep their strings' capacity
+    std::size_t n_recs = 0;
+  };
+  std::array<Block, kBlocks> blocks;
+  std::vector<Sink*> sinks;
+  decode::DecodeOptions decode;          // the printing thread's
+  decode::DecodeOptions summary_decode;  // the calling thread's summaries (checksums only if the tracker needs them)
+  std::uint64_t bad_checksums = 0;       // counted by the printing thread (RunSummary::bad_checksums)
+  std::mutex m;
+  std::condition_variable cv_filled;  // the printing thread sleeps here for a block
+  std::condition_variable cv_freed;   // the calling thread sleeps here for a free block
+  bool printer_sleeps = false;        // under m
+  bool caller_sleeps = false;         // under m
+  std::atomic<std::uint64_t> published{0};  // blocks handed over (written by the calling thread)
+  std::atomic<std::uint64_t> freed{0};      // blocks printed (written by the printing thread)
+  std::atomic<bool> done{false};    // nothing more comes
+  std::atomic<bool> failed{false};  // the printing thread stopped with `error` (set before `failed`)
+  std::exception_ptr error;
+  std::thread worker;
+  /// The tracker's records go into the current block (before its frame `next`) while the printing
+  /// thread runs; afterwards (finish()) straight to the sinks. Calling thread only.
+  bool collecting = true;
+  std::size_t next = 0;
+
+  Block& current() { return blocks[published.load(std::memory_order_relaxed) % kBlocks]; }
+
+  /// Waits until `ready()`: spins first, then sleeps on `cv` with `sleeping` set. The other side hands
+  /// over a block every few tens of microseconds; a futex wake for each cost the calling thread ~4 % of
+  /// its time (perf), and waking a sleeping thread can make the scheduler move it onto the waker's core.
+  template <class Ready>
+  void await(Ready ready, std::condition_variable& cv, bool& sleeping) {
+    constexpr int kSpins = 4096;  // pause instructions: some tens of microseconds
+    for (int k = 0; k < kSpins; ++k) {
+      if (ready()) return;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    std::unique_lock<std::mutex> lock(m);
+    sleeping = true;
+    cv.wait(lock, ready);
+    sleeping = false;
+  }
+  /// Wakes the other side if it sleeps (after the state it waits for was stored).
+  void wake(std::condition_variable& cv, const bool& sleeping) {
+    bool sleeps = false;
+    {
+      const std::lock_guard<std::mutex> lock(m);
+      sleeps = sleeping;
+    }
+    if (sleeps) cv.notify_one();
+  }
+
+  /// Copies a frame into the current block (which has room: see room_for()); its label follows later.
+  void add_frame(const capture::RawFrame& raw) {
+    Block& b = current();
+    const std::size_t off = b.bytes.size();
+    b.bytes.insert(b.bytes.end(), raw.bytes.begin(), raw.bytes.end());
+    b.raws[b.n] = raw;
+    b.offsets[b.n] = off;
+    b.labelled[b.n] = false;
+    ++b.n;
+  }
+  void add_record(const track::ConnRecord& rec) {
+    Block& b = current();
+    if (b.n_recs == b.recs.size()) b.recs.emplace_back();
+    b.recs[b.n_recs].before = next;
+    b.recs[b.n_recs].rec = rec;  // assigned: the element's strings keep their buffers
+    ++b.n_recs;
+  }
+  /// Makes room for `n` more frames: hands the current block over when it would overflow. False when
+  /// the printing thread failed.
+  bool room_for(std::size_t n) { return current().n + n <= kBlock || push(); }
+
+  /// Hands the current block over and waits for the next one to be free. False when the printing thread failed.
+  bool push() {
+    publish_current();
+    const std::uint64_t p = published.load(std::memory_order_relaxed);
+    await([&] { return p - freed.load(std::memory_order_acquire) < kBlocks || failed.load(std::memory_order_acquire); },
+          cv_freed, caller_sleeps);
+    if (failed.load(std::memory_order_acquire)) return false;
+    Block& b = current();  // printed and free: start it again
+    b.n = 0;
+    b.n_recs = 0;
+    b.bytes.clear();
+    return true;
+  }
+  /// Points the current block's frames at their copies and hands it over.
+  void publish_current() {
+    Block& b = current();
+    for (std::size_t i = 0; i < b.n; ++i) b.raws[i].bytes = Bytes(b.bytes.data() + b.offsets[i], b.raws[i].bytes.size());
+    published.fetch_add(1, std::memory_order_release);
+    wake(cv_filled, printer_sleeps);
+  }
+
+  /// Hands over the current block if `hand_over_current` (and it holds anything), lets the printing
+  /// thread finish and joins it. Records go to the sinks directly from now on.
+  void close_and_join(bool hand_over_current) {
+    if (hand_over_current && !failed.load(std::memory_order_acquire) && (current().n > 0 || current().n_recs > 0)) {
+      publish_current();
+    }
+    done.store(true, std::memory_order_release);
+    wake(cv_filled, printer_sleeps);
+    if (worker.joinable()) worker.join();
+    collecting = false;
+  }
+
+  void fail(std::exception_ptr e) {
+    error = std::move(e);
+    failed.store(true, std::memory_order_release);
+    wake(cv_freed, caller_sleeps);
+  }
+
+  void print_loop() {
+    decode::DecodedFrame frame;
+    std::uint64_t cursor = 0;
+    try {
+      for (;;) {
+        // `done` is read before `published`: a block handed over before `done` is not missed.
+        await([&] { return done.load(std::memory_order_acquire) || published.load(std::memory_order_acquire) > cursor; },
+              cv_filled, printer_sleeps);
+        if (published.load(std::memory_order_acquire) == cursor) return;  // done and nothing left
+        Block* b = &blocks[cursor % kBlocks];
+        std::size_t r = 0;
+        for (std::size_t i = 0; i < b->n; ++i) {
+          for (; r < b->n_recs && b->recs[r].before == i; ++r) {
+            for (Sink* s : sinks) s->conn(b->recs[r].rec);
+          }
+          const capture::RawFrame& raw = b->raws[i];
+          decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame, decode);
+          // As Pipeline::decode_raw() counts them.
+          if (decode::has(frame.anomalies, decode::Anomaly::kL4ChecksumBad) ||
+              decode::has(frame.anomalies, decode::Anomaly::kIpChecksumBad)) {
+            ++bad_checksums;
+          }
+          const PacketEvent ev{raw, frame, b->labelled[i] ? &b->labels[i] : nullptr};
+          for (Sink* s : sinks) s->packet(ev);
+        }
+        for (; r < b->n_recs; ++r) {
+          for (Sink* s : sinks) s->conn(b->recs[r].rec);
+        }
+        freed.fetch_add(1, std::memory_order_release);
+        wake(cv_freed, caller_sleeps);
+        ++cursor;
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+};
+
 Pipeline::Pipeline(const PipelineOptions& opts, std::vector<Sink*> sinks)
     : opts_(opts), sinks_(std::move(sinks)) {
+  if (opts_.jobs >= 2 && opts_.packet_events) {
+    print_ = std::make_unique<PrintHandoff>();
+    print_->sinks = sinks_;
+    print_->decode = opts_.decode;
+    print_->summary_decode = opts_.decode;
+    if (opts_.tracker.ignore_bad_checksums) print_->summary_decode.verify_checksums = false;
+  }
   const bool threads = opts_.jobs >= 2 && opts_.track && !opts_.packet_events;
   constexpr unsigned kMaxShards = 64;  // each shard walks every block: beyond the cores it only costs
   const std::size_t n_shards = threads ? std::min(opts_.jobs - 1U, kMaxShards) : 1U;
@@ -181,10 +360,21 @@ Pipeline::Pipeline(const PipelineOptions& opts, std::vector<Sink*> sinks)
     // The callback has its own copy of the sink list: with a tracking thread it runs there, and the
     // Pipeline object's cache lines are written by the decoding thread for every packet.
     if (n_shards == 1) {
-      tracker_ = std::make_unique<track::ConnTracker>(opts_.tracker, [sinks = sinks_](const track::ConnRecord& rec) {
-        for (Sink* s : sinks) s->conn(rec);
-      });
+      // With a printing thread, the records go into its blocks in between the packets until it is joined.
+      tracker_ = std::make_unique<track::ConnTracker>(
+          opts_.tracker, [sinks = sinks_, print = print_.get()](const track::ConnRecord& rec) {
+            if (print != nullptr && print->collecting) {
+              print->add_record(rec);
+              return;
+            }
+            for (Sink* s : sinks) s->conn(rec);
+          });
     }
+  }
+  if (print_) {
+    PrintHandoff& ph = *print_;
+    ph.worker = std::thread([&ph] { ph.print_loop(); });
+    return;
   }
   if (!threads) return;
   handoff_ = std::make_unique<Handoff>(n_shards);
@@ -211,11 +401,22 @@ Pipeline::~Pipeline() {
   // Without finish() (an exception on the way): the packets not yet handed over are dropped, as with
   // one thread the untracked rest of the input would be.
   if (handoff_) handoff_->close_and_join(false);
+  if (print_) print_->close_and_join(false);
 }
 
 /// Hands over what is left, waits for the tracking threads to finish it and rethrows their error, if any.
 /// Afterwards no thread runs (sharded trackers stay for finish()).
 void Pipeline::stop_thread() {
+  if (print_ && !stopped_) {
+    PrintHandoff& ph = *print_;
+    ph.close_and_join(true);
+    stopped_ = true;
+    if (ph.error) {
+      for (Sink* s : sinks_) s->flush();  // what was printed before the failure is not lost
+      std::rethrow_exception(ph.error);
+    }
+    return;
+  }
   if (!handoff_ || stopped_) return;
   Handoff& h = *handoff_;
   h.shards.front().t->prepare(h.current().pkts, h.current().keys);
@@ -246,10 +447,11 @@ bool Pipeline::decode_raw(const capture::RawFrame& raw, decode::DecodedFrame& ou
 }
 
 // Inlined into process(), its only caller on the per-packet path: one call less per packet.
-[[gnu::always_inline]] inline bool Pipeline::summarize_raw(const capture::RawFrame& raw, track::PacketSummary& out) {
+[[gnu::always_inline]] inline bool Pipeline::summarize_raw(const capture::RawFrame& raw, track::PacketSummary& out,
+                                                            const decode::DecodeOptions& short_way) {
   if (!opts_.track) return decode_raw(raw);
   bool bad_checksum = false;
-  if (decode::summarize_flow(raw.dlt, raw.bytes, raw.wire_len, raw.ts_ns, out, bad_checksum, opts_.decode)) {
+  if (decode::summarize_flow(raw.dlt, raw.bytes, raw.wire_len, raw.ts_ns, out, bad_checksum, short_way)) {
     // What decode_raw() counts for a frame without a problem.
     ++totals_.frames_matched;
     totals_.frames_read = raw.frame_no;
@@ -263,10 +465,14 @@ bool Pipeline::decode_raw(const capture::RawFrame& raw, decode::DecodedFrame& ou
 
 // Inlined into process() and process_batch().
 [[gnu::always_inline]] inline void Pipeline::batch_one(const capture::RawFrame& raw) {
-  if (summarize_raw(raw, batch_[batched_]) && ++batched_ == batch_.size()) drain();
+  if (summarize_raw(raw, batch_[batched_], opts_.decode) && ++batched_ == batch_.size()) drain();
 }
 
 void Pipeline::process(const capture::RawFrame& raw) {
+  if (print_ && !stopped_) {
+    track_for_printer(std::span<const capture::RawFrame>(&raw, 1));
+    return;
+  }
   // The single-thread batch is filled in place (no value-initialised PacketSummary first: an 88-byte
   // clear per packet). The block for the tracking threads is cleared by emplace_back(): the decoding
   // thread is not the slower stage there.
@@ -274,7 +480,7 @@ void Pipeline::process(const capture::RawFrame& raw) {
     Handoff& h = *handoff_;
     auto& block = h.current().pkts;
     block.emplace_back();
-    if (!summarize_raw(raw, block.back())) {
+    if (!summarize_raw(raw, block.back(), opts_.decode)) {
       block.pop_back();
       return;
     }
@@ -299,6 +505,12 @@ void Pipeline::process(const capture::RawFrame& raw) {
 }
 
 void Pipeline::process_batch(std::span<const capture::RawFrame> frames) {
+  if (print_ && !stopped_) {
+    for (std::size_t i = 0; i < frames.size(); i += kGroup) {
+      track_for_printer(frames.subspan(i, std::min(kGroup, frames.size() - i)));
+    }
+    return;
+  }
   if (opts_.packet_events && tracker_ && !handoff_) {
     for (std::size_t i = 0; i < frames.size(); i += kGroup) {
       print_group(frames.subspan(i, std::min(kGroup, frames.size() - i)));
@@ -335,6 +547,43 @@ void Pipeline::print_group(std::span<const capture::RawFrame> frames) {
   }
 }
 
+void Pipeline::track_for_printer(std::span<const capture::RawFrame> frames) {
+  PrintHandoff& ph = *print_;
+  const std::size_t n = std::min(frames.size(), kGroup);
+  if (!ph.room_for(n)) stop_thread();  // rethrows the printing thread's error
+  const std::size_t base = ph.current().n;
+  for (std::size_t i = 0; i < n; ++i) ph.add_frame(frames[i]);
+  if (!tracker_) {
+    for (std::size_t i = 0; i < n; ++i) (void)decode_raw(frames[i]);  // the counts only
+    return;
+  }
+  if (!ahead_) ahead_ = std::make_unique<Ahead>();
+  Ahead& a = *ahead_;
+  // As print_group(), from the summaries (the short way where it applies; they count the frames). The
+  // checksums are left to the printing thread, which decodes every frame with them anyway and counts the
+  // bad ones, unless the tracker needs them (Zeek's checksum handling).
+  for (std::size_t i = 0; i < n; ++i) {
+    a.tracked[i] = summarize_raw(frames[i], a.pkts[i], ph.summary_decode);
+    if (a.tracked[i]) {
+      tracker_->prepare(std::span<const track::PacketSummary>(&a.pkts[i], 1), std::span<track::PreparedPacket>(&a.keys[i], 1));
+    } else {
+      a.keys[i].ok = false;
+    }
+  }
+  tracker_->prefetch(std::span<const track::PacketSummary>(a.pkts.data(), n),
+                     std::span<const track::PreparedPacket>(a.keys.data(), n));
+  PrintHandoff::Block& b = ph.current();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!a.tracked[i]) continue;
+    ph.next = base + i;  // where the records this packet triggers go
+    // Built in place (a prvalue, so no copy): a copy read the label's fields, just written byte by byte,
+    // as 16-byte loads (failed store forwarding; perf put it at the top of this function).
+    ::new (static_cast<void*>(&b.labels[base + i])) track::PacketLabel(tracker_->update(a.pkts[i], a.keys[i]));
+    b.labelled[base + i] = b.labels[base + i].conn_id != 0;
+  }
+  ph.next = base + n;
+}
+
 void Pipeline::drain() {
   if (batched_ == 0 || !tracker_) return;
   tracker_->update_batch(std::span<const track::PacketSummary>(batch_.data(), batched_));
@@ -364,6 +613,8 @@ void Pipeline::finish(RunSummary summary) {
     tracker_->flush();
     summary.evicted = tracker_->evicted();
   }
+  // With the printing thread the bad checksums are its count (the summaries here skip them).
+  if (print_) totals_.bad_checksums = print_->bad_checksums;
   summary.frames_matched = totals_.frames_matched;
   summary.truncated = totals_.truncated;
   summary.invalid = totals_.invalid;

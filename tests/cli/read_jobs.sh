@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# `read --jobs N` (decoding on one thread, tracking on N-1 threads with the flows sharded between them)
-# must print exactly what `--jobs 1` prints, with the same messages and exit code: --conns-only and
-# --zeek over every project capture, the shared ones when present (fuzz crashers and malformed files
-# included), a file cut at many offsets, several files merged, a BPF filter, -c, and --max-conns small
-# enough to evict in the middle of the stream (one tracking thread: the cap is split between shards, so
-# with more the evicted connections differ; checked apart). Also a capture long enough to fill the ring
-# of blocks between the threads many times.
+# `read --jobs N` (decoding on one thread, tracking on N-1 threads with the flows sharded between them;
+# printing packets, reading and tracking on one thread and decoding and printing on a second) must print
+# exactly what `--jobs 1` prints, with the same messages and exit code: --conns-only, text and --json
+# over every project capture and the shared ones when present (fuzz crashers and malformed files
+# included), --zeek and --explain over the project's, a file cut at many offsets, several files merged,
+# a BPF filter, -c, and --max-conns small enough to evict in the middle of the stream (one tracking
+# thread: the cap is split between shards, so with more the evicted connections differ; checked apart).
+# Also a capture long enough to fill the ring of blocks between the threads many times.
 source "$SRC/tests/cli/lib.sh"
 
 # same LABEL ARGS...: -j 1 vs each of $JOBS.
@@ -36,14 +37,23 @@ else
 fi
 for f in "${files[@]}"; do
   same "$f --conns-only" --conns-only "$f"
+  JOBS=2 same "$f text" "$f"
+  JOBS=2 same "$f --json" --json "$f"
 done
 for f in "$SRC"/captures/*.pcap*; do
   same "$f --zeek" --zeek "$f"
+  JOBS=2 same "$f --explain" --explain "$f"
 done
 same "merged files" --conns-only "$SRC/captures/rotated-1.pcap" "$SRC/captures/rotated-2.pcap"
+same "merged files, text" "$SRC/captures/rotated-1.pcap" "$SRC/captures/rotated-2.pcap"
 same "filter" --conns-only -f "tcp" "$SRC/captures/icmp.pcap" "$SRC/captures/handshake.pcap"
+same "filter, --json" --json -f "tcp" "$SRC/captures/icmp.pcap" "$SRC/captures/handshake.pcap"
 same "-c 3" --conns-only -c 3 "$SRC/captures/icmp.pcap"
+same "-c 3, text" -c 3 "$SRC/captures/icmp.pcap"
 JOBS=2 same "--max-conns 1" --conns-only --max-conns 1 "$SRC/captures/icmp.pcap"
+same "--max-conns 1, --json" --json --max-conns 1 "$SRC/captures/icmp.pcap"
+same "--no-track, text" --no-track "$SRC/captures/handshake.pcap"
+same "--zeek-checksums, --json" --json --zeek-checksums "$SRC/captures/handshake.pcap"
 
 # A file cut at every 23rd byte: truncated records, the message and exit code 1 alike.
 src="$SRC/captures/icmp.pcap"
@@ -51,6 +61,7 @@ size=$(stat -c %s "$src")
 for ((n = 0; n < size; n += 23)); do
   head -c "$n" "$src" >"$TMP/cut.pcap"
   same "icmp.pcap cut at $n" --conns-only "$TMP/cut.pcap"
+  JOBS=2 same "icmp.pcap cut at $n, --json" --json "$TMP/cut.pcap"
 done
 
 # 200,000 packets of 40,000 connections: the ring between the threads fills and wraps many times, and
@@ -85,6 +96,9 @@ PY
 JOBS="2 3 5 16"
 same "200,000 packets" --conns-only "$TMP/many.pcap"
 same "200,000 packets --zeek" --zeek "$TMP/many.pcap"
+JOBS="2 3" same "200,000 packets, text" "$TMP/many.pcap"
+JOBS=2 same "200,000 packets, --json" --json "$TMP/many.pcap"
+JOBS=2 same "200,000 packets, --json --max-conns 50" --json --max-conns 50 "$TMP/many.pcap"
 JOBS=2 same "200,000 packets --max-conns 50" --conns-only --max-conns 50 "$TMP/many.pcap"
 lines=$("$SYNSCOPE" read -j 2 --zeek "$TMP/many.pcap" | grep -vc '^#')
 expect_eq "200,000 packets: one Zeek line per connection" "$lines" 40000

@@ -492,7 +492,7 @@ std::string contents(std::FILE* f) {
 
 /// The text and JSON output of a packet-printing Pipeline over `path`: frame by frame through process()
 /// (`batch` 0) or through process_batch() on the reader's batches of 1, 2, … `batch` frames, cycling.
-std::string printed_both_ways(const std::string& path, std::size_t batch) {
+std::string printed_both_ways(const std::string& path, std::size_t batch, unsigned jobs = 1) {
   std::FILE* text_file = std::tmpfile();
   std::FILE* json_file = std::tmpfile();
   REQUIRE(text_file != nullptr);
@@ -507,7 +507,9 @@ std::string printed_both_ways(const std::string& path, std::size_t batch) {
     synscope::sink::JsonSink json(json_out, synscope::sink::JsonOptions{});
     synscope::sink::PipelineOptions o;
     o.tracker.hash_seed = 1;
+    o.jobs = jobs;
     synscope::sink::Pipeline pipe(o, {&text, &json});
+    CHECK(pipe.threaded() == (jobs >= 2));
     synscope::sink::RunSummary s;
     try {
       synscope::capture::FileSource src({path}, {});
@@ -552,4 +554,102 @@ TEST_CASE("Pipeline printing packets: process_batch (decoded and prefetched in g
   }
   MESSAGE(files.size() << " captures, " << bytes << " bytes of text and JSON compared");
   CHECK(bytes > 10'000U);
+}
+
+TEST_CASE("Pipeline printing packets on two threads (jobs 2) prints what one thread does") {
+  const std::vector<std::string> files = capture_files();
+  REQUIRE(files.size() >= 10);
+  std::size_t bytes = 0;
+  for (const std::string& f : files) {
+    INFO(f);
+    const std::string one = printed_both_ways(f, 0);
+    CHECK(printed_both_ways(f, 40, 2) == one);  // reader batches of 1..40 into blocks of frames
+    CHECK(printed_both_ways(f, 0, 2) == one);   // frame by frame (process())
+    bytes += one.size();
+  }
+  MESSAGE(files.size() << " captures, " << bytes << " bytes of text and JSON compared");
+}
+
+namespace {
+
+/// Keeps each packet's frame number and label and each record, in the order the Pipeline reports them;
+/// packet() throws on the packet numbered `throw_at` (-1: never).
+class PacketRecordingSink final : public synscope::sink::Sink {
+ public:
+  std::vector<std::string> lines;
+  std::int64_t throw_at = -1;
+  int flushes = 0;
+  void packet(const synscope::sink::PacketEvent& ev) override {
+    if (static_cast<std::int64_t>(ev.raw.frame_no) == throw_at) throw std::runtime_error("sink failed on purpose");
+    std::ostringstream o;
+    o << "packet " << ev.raw.frame_no << ' ' << ev.raw.bytes.size() << ' ' << ev.frame.tcp.seq << ' '
+      << (ev.label != nullptr ? dump(*ev.label) : std::string("-"));
+    lines.push_back(o.str());
+  }
+  void conn(const ConnRecord& r) override { lines.push_back(dump(r)); }
+  void finish(const synscope::sink::RunSummary& s) override {
+    std::ostringstream o;
+    o << "summary " << s.frames_matched << ' ' << s.bad_checksums << ' ' << s.evicted;
+    lines.push_back(o.str());
+  }
+  void flush() override { ++flushes; }
+};
+
+/// `frames` (0.1 ms apart) through a packet-printing Pipeline on `jobs` threads, in reader batches of
+/// 16 (as `synscope read`), and what reached the sink.
+std::vector<std::string> printed_lines(const std::vector<synscope::test::Frame>& frames, unsigned jobs,
+                                       std::int64_t throw_at = -1, std::size_t max_conns = 1'000'000) {
+  PacketRecordingSink sink;
+  sink.throw_at = throw_at;
+  synscope::sink::PipelineOptions o;
+  o.jobs = jobs;
+  o.tracker.max_conns = max_conns;
+  o.tracker.hash_seed = 1;
+  try {
+    synscope::sink::Pipeline pipe(o, {&sink});
+    std::vector<synscope::capture::RawFrame> batch;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      synscope::capture::RawFrame raw;
+      raw.ts_ns = 1'700'000'000'000'000'000LL + static_cast<std::int64_t>(i) * 100'000;
+      raw.bytes = synscope::test::view(frames[i]);
+      raw.caplen = raw.wire_len = static_cast<std::uint32_t>(frames[i].size());
+      raw.dlt = 1;
+      raw.frame_no = i + 1;
+      batch.push_back(raw);
+      if (batch.size() == 16 || i + 1 == frames.size()) {
+        pipe.process_batch(batch);
+        batch.clear();
+      }
+    }
+    pipe.finish({});
+  } catch (const std::runtime_error& e) {
+    sink.lines.push_back(std::string("error: ") + e.what());
+  }
+  // On the printing thread's failure the Pipeline flushes what was printed before it (one thread: the
+  // error comes straight from the sink, and its owner flushes).
+  if (throw_at >= 0 && jobs >= 2) CHECK(sink.flushes >= 1);
+  return sink.lines;
+}
+
+}  // namespace
+
+TEST_CASE("Pipeline printing packets on two threads: 60,000 packets through the block ring, errors reach the caller") {
+  const std::vector<synscope::test::Frame> frames = many_connections();
+  for (const std::size_t max_conns : {std::size_t{1'000'000}, std::size_t{100}}) {
+    INFO("max_conns=" << max_conns);
+    const std::vector<std::string> one = printed_lines(frames, 1, -1, max_conns);
+    CHECK(one.size() == frames.size() + 15'000 + 1);  // every packet, every connection, the summary
+    CHECK(printed_lines(frames, 2, -1, max_conns) == one);
+    CHECK(printed_lines(frames, 5, -1, max_conns) == one);  // more than 2: the same two threads
+  }
+  // A sink failing on the printing thread, in the middle of the stream and in the last block: the
+  // caller gets the error (from a later process_batch() or from finish()), and the sink has everything
+  // one thread would have given it before the failure.
+  for (const std::int64_t at : {std::int64_t{1}, std::int64_t{30'001}, static_cast<std::int64_t>(frames.size())}) {
+    INFO("throw_at=" << at);
+    const std::vector<std::string> one = printed_lines(frames, 1, at);
+    REQUIRE(!one.empty());
+    CHECK(one.back() == "error: sink failed on purpose");
+    CHECK(printed_lines(frames, 2, at) == one);
+  }
 }

@@ -24,7 +24,12 @@ struct PipelineOptions {
   /// jobs - 1 threads track (flows sharded by a symmetric hash of the 5-tuple; each thread a tracker of its
   /// own, with --max-conns split between them), fed blocks of packet summaries. The same records in the
   /// same order as with 1 (unless the connection cap evicts: which connection goes then depends on the
-  /// shard); sinks are called by one tracking thread at a time. Other values or modes: one thread.
+  /// shard); sinks are called by one tracking thread at a time.
+  /// 2 or more with packet_events (the packet-printing modes of `read`): the calling thread reads,
+  /// summarises and tracks (the labels and records), one more thread decodes each frame again and calls
+  /// the sinks (PrintHandoff: frames copied into blocks with their labels and the records reported before
+  /// each). The same output in the same order as with 1; more threads are not used. Never with live
+  /// capture (the board and the expiry timer run on the calling thread).
   unsigned jobs = 1;
   decode::DecodeOptions decode;
   track::TrackerOptions tracker;
@@ -49,8 +54,8 @@ class Pipeline {
   /// Reports every remaining connection, then the summary; flushes every sink. Joins the tracking thread
   /// first, if there is one.
   void finish(RunSummary summary);
-  /// True while other threads do the tracking (see PipelineOptions::jobs).
-  [[nodiscard]] bool threaded() const noexcept { return handoff_ != nullptr && !stopped_; }
+  /// True while another thread does the tracking or the printing (see PipelineOptions::jobs).
+  [[nodiscard]] bool threaded() const noexcept { return (handoff_ != nullptr || print_ != nullptr) && !stopped_; }
   void flush();
 
   [[nodiscard]] const RunSummary& totals() const noexcept { return totals_; }
@@ -80,17 +85,22 @@ class Pipeline {
   void print_group(std::span<const capture::RawFrame> frames);
   struct Handoff;  // blocks of summaries passed to the tracking thread
   std::unique_ptr<Handoff> handoff_;
-  bool stopped_ = false;  // the tracking threads have been joined (stop_thread())
+  struct PrintHandoff;  // blocks of frames, labels and records passed to the printing thread
+  std::unique_ptr<PrintHandoff> print_;
+  /// With the printing thread: the frames of one reader's batch summarised and tracked on this thread
+  /// (a group at a time, prefetched as print_group()), then copied into the current block.
+  void track_for_printer(std::span<const capture::RawFrame> frames);
+  bool stopped_ = false;  // the other threads have been joined (stop_thread())
   /// Decodes `raw` into `out` (frame_ unless told) and counts it in totals_; true if the tracker takes it.
   bool decode_raw(const capture::RawFrame& raw) { return decode_raw(raw, frame_); }
   bool decode_raw(const capture::RawFrame& raw, decode::DecodedFrame& out);
   /// Without packet events: `raw`'s tracker summary into `out`, by decode::summarize_flow() where it
   /// applies and by decode_raw() + from_frame() otherwise; counts it in totals_. True if tracked.
-  bool summarize_raw(const capture::RawFrame& raw, track::PacketSummary& out);
+  /// `short_way`: the options for summarize_flow() (decode_raw() uses opts_.decode).
+  bool summarize_raw(const capture::RawFrame& raw, track::PacketSummary& out, const decode::DecodeOptions& short_way);
   /// Without packet events and tracking threads: `raw`'s summary into the tracker's batch (drained when full).
   void batch_one(const capture::RawFrame& raw);
   void drain();
-  void track_thread();
   void stop_thread();
 };
 
