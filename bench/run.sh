@@ -126,6 +126,9 @@ for n in $SIZES; do
   measure "synscope read --conns-only -j 2 [$tag]" "$n" "$reps" -- "$SYN" read --conns-only -j 2 "$f"
   measure "synscope read --json [$tag]" "$n" "$reps" -- "$SYN" read --json "$f"
   measure "synscope read (text) [$tag]" "$n" "$reps" -- "$SYN" read "$f"
+  # Printing on a second thread (read -j 2: tracking on one, decoding and printing on the other).
+  measure "synscope read --json -j 2 [$tag]" "$n" "$reps" -- "$SYN" read --json -j 2 "$f"
+  measure "synscope read (text) -j 2 [$tag]" "$n" "$reps" -- "$SYN" read -j 2 "$f"
   # Without the tracker: reading + decoding + the sink alone (where the time goes).
   measure "synscope read --conns-only --no-track [$tag]" "$n" "$reps" -- "$SYN" read --conns-only --no-track "$f"
   # The issue's headline ratio from runs that alternate (floor, synscope, floor, …; the best of each
@@ -231,6 +234,8 @@ awk '
       ratio("--json vs tshark -T fields (times faster) " g, "synscope read --json " g, "tshark -T fields tcp.stream,tcp.flags " g)
       ratio("--conns-only vs tshark -z conv,tcp " g, "synscope read --conns-only " g, "tshark -q -z conv,tcp " g)
       ratio("text vs tcpdump -n -r " g, "synscope read (text) " g, "tcpdump -n -r " g)
+      ratio("--json -j 2 vs tshark -T fields " g, "synscope read --json -j 2 " g, "tshark -T fields tcp.stream,tcp.flags " g)
+      ratio("text -j 2 vs tcpdump -n -r " g, "synscope read (text) -j 2 " g, "tcpdump -n -r " g)
       ratio("--conns-only vs tcptrace -n " g, "synscope read --conns-only " g, "tcptrace -n " g)
     }
     split("synscope read --conns-only|synscope read --json|synscope read (text)", cmds, "|")
