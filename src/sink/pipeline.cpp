@@ -171,6 +171,9 @@ struct Pipeline::Handoff {
 struct Pipeline::PrintHandoff {
   static constexpr std::size_t kBlock = 256;
   static constexpr std::size_t kBlocks = 4;
+  /// A block is also handed over once its frames hold this many bytes: 256 frames of 64 KiB (segments
+  /// captured before the NIC split them) would otherwise keep 64 MiB in the ring.
+  static constexpr std::size_t kBlockBytes = std::size_t{1} << 20U;
   struct Rec {
     std::size_t before = 0;  // reported before the block's frame `before` (kBlock: after the last)
     track::ConnRecord rec;
@@ -254,7 +257,10 @@ struct Pipeline::PrintHandoff {
   }
   /// Makes room for `n` more frames: hands the current block over when it would overflow. False when
   /// the printing thread failed.
-  bool room_for(std::size_t n) { return current().n + n <= kBlock || push(); }
+  bool room_for(std::size_t n) {
+    const Block& b = current();
+    return (b.n + n <= kBlock && b.bytes.size() < kBlockBytes) || push();
+  }
 
   /// Hands the current block over and waits for the next one to be free. False when the printing thread failed.
   bool push() {

@@ -642,6 +642,15 @@ TEST_CASE("Pipeline printing packets on two threads: 60,000 packets through the 
     CHECK(printed_lines(frames, 2, -1, max_conns) == one);
     CHECK(printed_lines(frames, 5, -1, max_conns) == one);  // more than 2: the same two threads
   }
+  {
+    // Large frames (an Ethernet trailer of 20,000 bytes on 4,000 of them): blocks are handed over by
+    // their bytes before they are full of frames.
+    std::vector<synscope::test::Frame> big(frames.begin(), frames.begin() + 8'000);
+    for (std::size_t i = 0; i < big.size(); i += 2) big[i].resize(big[i].size() + 20'000, std::byte{0x5A});
+    const std::vector<std::string> one = printed_lines(big, 1);
+    CHECK(one.size() > big.size());
+    CHECK(printed_lines(big, 2) == one);
+  }
   // A sink failing on the printing thread, in the middle of the stream and in the last block: the
   // caller gets the error (from a later process_batch() or from finish()), and the sink has everything
   // one thread would have given it before the failure.
