@@ -9,6 +9,7 @@
 #include <mutex>
 #include <new>
 #include <random>
+#include <signal.h>
 #include <span>
 #include <thread>
 
@@ -162,6 +163,23 @@ struct Pipeline::Handoff {
   }
 };
 
+namespace {
+
+/// A thread that runs `f` with every signal blocked, so that Ctrl-C and SIGTERM reach the thread that
+/// reads the input and checks for them (a handler run on another thread would set the stop flag there).
+template <class F>
+std::thread start_thread(F f) {
+  sigset_t all;
+  sigset_t old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  std::thread t(std::move(f));
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return t;
+}
+
+}  // namespace
+
 /// The packet-printing modes on two threads (PipelineOptions::jobs): the calling thread reads, summarises
 /// and tracks each frame and copies it, with its label and the records the tracker reported before it,
 /// into the current block of a ring; the printing thread decodes each frame of a block again (decoding is
@@ -192,7 +210,11 @@ struct Pipeline::PrintHandoff {
   std::vector<Sink*> sinks;
   decode::DecodeOptions decode;          // the printing thread's
   decode::DecodeOptions summary_decode;  // the calling thread's summaries (checksums only if the tracker needs them)
-  std::uint64_t bad_checksums = 0;       // counted by the printing thread (RunSummary::bad_checksums)
+  // Counted by the printing thread from its decode of every frame, as Pipeline::decode_raw() counts them
+  // with one thread (the calling thread counts frames_matched and frames_read).
+  std::uint64_t truncated = 0;
+  std::uint64_t invalid = 0;
+  std::uint64_t bad_checksums = 0;
   std::mutex m;
   std::condition_variable cv_filled;  // the printing thread sleeps here for a block
   std::condition_variable cv_freed;   // the calling thread sleeps here for a free block
@@ -208,6 +230,7 @@ struct Pipeline::PrintHandoff {
   /// thread runs; afterwards (finish()) straight to the sinks. Calling thread only.
   bool collecting = true;
   std::size_t next = 0;
+  bool closed = false;  // close_and_join() ran (calling thread only)
 
   Block& current() { return blocks[published.load(std::memory_order_relaxed) % kBlocks]; }
 
@@ -273,6 +296,7 @@ struct Pipeline::PrintHandoff {
     b.n = 0;
     b.n_recs = 0;
     b.bytes.clear();
+    next = 0;
     return true;
   }
   /// Points the current block's frames at their copies and hands it over.
@@ -286,6 +310,8 @@ struct Pipeline::PrintHandoff {
   /// Hands over the current block if `hand_over_current` (and it holds anything), lets the printing
   /// thread finish and joins it. Records go to the sinks directly from now on.
   void close_and_join(bool hand_over_current) {
+    if (closed) return;
+    closed = true;
     if (hand_over_current && !failed.load(std::memory_order_acquire) && (current().n > 0 || current().n_recs > 0)) {
       publish_current();
     }
@@ -318,7 +344,8 @@ struct Pipeline::PrintHandoff {
           }
           const capture::RawFrame& raw = b->raws[i];
           decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame, decode);
-          // As Pipeline::decode_raw() counts them.
+          if (frame.problem.status == decode::Status::kTruncated) ++truncated;
+          if (frame.problem.status == decode::Status::kInvalid) ++invalid;
           if (decode::has(frame.anomalies, decode::Anomaly::kL4ChecksumBad) ||
               decode::has(frame.anomalies, decode::Anomaly::kIpChecksumBad)) {
             ++bad_checksums;
@@ -379,7 +406,7 @@ Pipeline::Pipeline(const PipelineOptions& opts, std::vector<Sink*> sinks)
   }
   if (print_) {
     PrintHandoff& ph = *print_;
-    ph.worker = std::thread([&ph] { ph.print_loop(); });
+    ph.worker = start_thread([&ph] { ph.print_loop(); });
     return;
   }
   if (!threads) return;
@@ -400,27 +427,32 @@ Pipeline::Pipeline(const PipelineOptions& opts, std::vector<Sink*> sinks)
     });
     sh.t = sh.tracker.get();
   }
-  for (std::size_t k = 0; k < n_shards; ++k) h.shards[k].worker = std::thread([&h, k] { h.shard_loop(k); });
+  for (std::size_t k = 0; k < n_shards; ++k) h.shards[k].worker = start_thread([&h, k] { h.shard_loop(k); });
 }
 
 Pipeline::~Pipeline() {
   // Without finish() (an exception on the way): the packets not yet handed over are dropped, as with
   // one thread the untracked rest of the input would be.
   if (handoff_) handoff_->close_and_join(false);
-  if (print_) print_->close_and_join(false);
+  // The current block's frames were tracked: with one thread they would have been printed too.
+  if (print_) print_->close_and_join(true);
 }
 
 /// Hands over what is left, waits for the tracking threads to finish it and rethrows their error, if any.
 /// Afterwards no thread runs (sharded trackers stay for finish()).
 void Pipeline::stop_thread() {
-  if (print_ && !stopped_) {
+  if (print_) {
     PrintHandoff& ph = *print_;
-    ph.close_and_join(true);
-    stopped_ = true;
-    if (ph.error) {
-      for (Sink* s : sinks_) s->flush();  // what was printed before the failure is not lost
-      std::rethrow_exception(ph.error);
+    if (!stopped_) {
+      ph.close_and_join(true);
+      stopped_ = true;
+      if (ph.error) {
+        for (Sink* s : sinks_) s->flush();  // what was printed before the failure is not lost
+      }
     }
+    // After a failure the Pipeline stays stopped: every later call reports it again (the frames tracked
+    // after the failing one were not printed, so nothing may carry on from the tracker's state).
+    if (ph.error) std::rethrow_exception(ph.error);
     return;
   }
   if (!handoff_ || stopped_) return;
@@ -475,9 +507,12 @@ bool Pipeline::decode_raw(const capture::RawFrame& raw, decode::DecodedFrame& ou
 }
 
 void Pipeline::process(const capture::RawFrame& raw) {
-  if (print_ && !stopped_) {
-    track_for_printer(std::span<const capture::RawFrame>(&raw, 1));
-    return;
+  if (print_) {
+    if (stopped_) stop_thread();  // rethrows the printing thread's error, if it failed
+    if (!stopped_) {
+      track_for_printer(std::span<const capture::RawFrame>(&raw, 1));
+      return;
+    }
   }
   // The single-thread batch is filled in place (no value-initialised PacketSummary first: an 88-byte
   // clear per packet). The block for the tracking threads is cleared by emplace_back(): the decoding
@@ -511,11 +546,14 @@ void Pipeline::process(const capture::RawFrame& raw) {
 }
 
 void Pipeline::process_batch(std::span<const capture::RawFrame> frames) {
-  if (print_ && !stopped_) {
-    for (std::size_t i = 0; i < frames.size(); i += kGroup) {
-      track_for_printer(frames.subspan(i, std::min(kGroup, frames.size() - i)));
+  if (print_) {
+    if (stopped_) stop_thread();  // rethrows the printing thread's error, if it failed
+    if (!stopped_) {
+      for (std::size_t i = 0; i < frames.size(); i += kGroup) {
+        track_for_printer(frames.subspan(i, std::min(kGroup, frames.size() - i)));
+      }
+      return;
     }
-    return;
   }
   if (opts_.packet_events && tracker_ && !handoff_) {
     for (std::size_t i = 0; i < frames.size(); i += kGroup) {
@@ -556,11 +594,13 @@ void Pipeline::print_group(std::span<const capture::RawFrame> frames) {
 void Pipeline::track_for_printer(std::span<const capture::RawFrame> frames) {
   PrintHandoff& ph = *print_;
   const std::size_t n = std::min(frames.size(), kGroup);
+  if (n == 0) return;
   if (!ph.room_for(n)) stop_thread();  // rethrows the printing thread's error
   const std::size_t base = ph.current().n;
   for (std::size_t i = 0; i < n; ++i) ph.add_frame(frames[i]);
-  if (!tracker_) {
-    for (std::size_t i = 0; i < n; ++i) (void)decode_raw(frames[i]);  // the counts only
+  if (!tracker_) {  // --no-track: what decode_raw() counts here; the printing thread counts the rest
+    totals_.frames_matched += n;
+    totals_.frames_read = frames[n - 1].frame_no;
     return;
   }
   if (!ahead_) ahead_ = std::make_unique<Ahead>();
@@ -597,7 +637,8 @@ void Pipeline::drain() {
 }
 
 void Pipeline::expire(std::int64_t now_ns) {
-  if (!tracker_ || handoff_) return;  // live capture only: never threaded
+  if (!tracker_ || handoff_) return;  // live capture: never threaded (with a printing thread: see below)
+  if (print_ && !stopped_) print_->next = print_->current().n;  // the records come before the next frame
   drain();
   tracker_->expire(now_ns);
 }
@@ -619,8 +660,13 @@ void Pipeline::finish(RunSummary summary) {
     tracker_->flush();
     summary.evicted = tracker_->evicted();
   }
-  // With the printing thread the bad checksums are its count (the summaries here skip them).
-  if (print_) totals_.bad_checksums = print_->bad_checksums;
+  // With the printing thread these are its counts (this thread's summaries skip the checksums, and
+  // without tracking it does not decode at all).
+  if (print_) {
+    totals_.truncated = print_->truncated;
+    totals_.invalid = print_->invalid;
+    totals_.bad_checksums = print_->bad_checksums;
+  }
   summary.frames_matched = totals_.frames_matched;
   summary.truncated = totals_.truncated;
   summary.invalid = totals_.invalid;

@@ -52,8 +52,34 @@ same "-c 3" --conns-only -c 3 "$SRC/captures/icmp.pcap"
 same "-c 3, text" -c 3 "$SRC/captures/icmp.pcap"
 JOBS=2 same "--max-conns 1" --conns-only --max-conns 1 "$SRC/captures/icmp.pcap"
 same "--max-conns 1, --json" --json --max-conns 1 "$SRC/captures/icmp.pcap"
-same "--no-track, text" --no-track "$SRC/captures/handshake.pcap"
-same "--zeek-checksums, --json" --json --zeek-checksums "$SRC/captures/handshake.pcap"
+same "--no-track, text" --no-track "$SRC/captures/offload-bad-csum.pcap"
+# Bad checksums (sender-side offload): the printing thread counts them; with --zeek-checksums the
+# tracking side verifies them too, because the tracker then skips those packets.
+same "bad checksums, --json" --json "$SRC/captures/offload-bad-csum.pcap"
+same "--zeek-checksums, --json" --json --zeek-checksums "$SRC/captures/offload-bad-csum.pcap"
+same "--zeek-checksums, text" --zeek-checksums "$SRC/captures/offload-bad-csum.pcap"
+
+# The printing thread exists: read from a FIFO kept open, so that synscope waits for more input while
+# its threads are counted (-j 1: one thread; -j 2, packets printed: two).
+threads_while_waiting() {
+  rm -f "$TMP/fifo"
+  mkfifo "$TMP/fifo"
+  "$SYNSCOPE" read "$@" "$TMP/fifo" >/dev/null 2>&1 &
+  local pid=$! n="" i
+  exec 7>"$TMP/fifo"
+  head -c 200 "$SRC/captures/handshake.pcap" >&7  # the file header and a first record or two
+  for ((i = 0; i < 100; i++)); do
+    n=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+    [[ -n $n ]] && grep -q '^State:.*S (sleeping)' "/proc/$pid/status" 2>/dev/null && break
+    sleep 0.05
+  done
+  exec 7>&-
+  wait "$pid"
+  echo "$n"
+}
+expect_eq "read -j 1 from a FIFO: threads" "$(threads_while_waiting -j 1)" 1
+expect_eq "read -j 2 (text) from a FIFO: threads" "$(threads_while_waiting -j 2)" 2
+expect_eq "read -j 2 --json from a FIFO: threads" "$(threads_while_waiting -j 2 --json)" 2
 
 # A file cut at every 23rd byte: truncated records, the message and exit code 1 alike.
 src="$SRC/captures/icmp.pcap"
@@ -97,6 +123,7 @@ JOBS="2 3 5 16"
 same "200,000 packets" --conns-only "$TMP/many.pcap"
 same "200,000 packets --zeek" --zeek "$TMP/many.pcap"
 JOBS="2 3" same "200,000 packets, text" "$TMP/many.pcap"
+JOBS=2 same "200,000 packets, --no-track" --no-track "$TMP/many.pcap"
 JOBS=2 same "200,000 packets, --json" --json "$TMP/many.pcap"
 JOBS=2 same "200,000 packets, --json --max-conns 50" --json --max-conns 50 "$TMP/many.pcap"
 JOBS=2 same "200,000 packets --max-conns 50" --conns-only --max-conns 50 "$TMP/many.pcap"

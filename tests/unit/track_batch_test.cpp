@@ -6,12 +6,14 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/captures.hpp"
@@ -572,42 +574,66 @@ TEST_CASE("Pipeline printing packets on two threads (jobs 2) prints what one thr
 
 namespace {
 
-/// Keeps each packet's frame number and label and each record, in the order the Pipeline reports them;
-/// packet() throws on the packet numbered `throw_at` (-1: never).
+/// Keeps each packet (its frame number, addresses, ports, decoded lengths, problem and label) and each
+/// record, in the order the Pipeline reports them; packet() throws on the packet numbered `throw_at`
+/// (-1: never) and sleeps 2 ms on every `slow_every`-th packet (0: never), so that the calling thread
+/// finds the ring full and has to wait.
 class PacketRecordingSink final : public synscope::sink::Sink {
  public:
   std::vector<std::string> lines;
   std::int64_t throw_at = -1;
+  std::uint64_t slow_every = 0;
   int flushes = 0;
   void packet(const synscope::sink::PacketEvent& ev) override {
     if (static_cast<std::int64_t>(ev.raw.frame_no) == throw_at) throw std::runtime_error("sink failed on purpose");
+    if (slow_every != 0 && ev.raw.frame_no % slow_every == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const synscope::decode::DecodedFrame& f = ev.frame;
+    char src[64] = {};
+    char dst[64] = {};
+    synscope::net::format_address(f.ip.src, src);
+    synscope::net::format_address(f.ip.dst, dst);
     std::ostringstream o;
-    o << "packet " << ev.raw.frame_no << ' ' << ev.raw.bytes.size() << ' ' << ev.frame.tcp.seq << ' '
+    o << "packet " << ev.raw.frame_no << ' ' << ev.raw.bytes.size() << ' ' << ev.raw.ts_ns << ' '
+      << src << ':' << f.tcp.sport << " > " << dst << ':'
+      << f.tcp.dport << " seq " << f.tcp.seq << " flags " << f.tcp.flags << " payload " << f.payload.size() << " status "
+      << static_cast<int>(f.problem.status) << " anomalies " << static_cast<unsigned>(f.anomalies) << ' '
       << (ev.label != nullptr ? dump(*ev.label) : std::string("-"));
     lines.push_back(o.str());
   }
   void conn(const ConnRecord& r) override { lines.push_back(dump(r)); }
   void finish(const synscope::sink::RunSummary& s) override {
     std::ostringstream o;
-    o << "summary " << s.frames_matched << ' ' << s.bad_checksums << ' ' << s.evicted;
+    o << "summary " << s.frames_read << ' ' << s.frames_matched << ' ' << s.truncated << ' ' << s.invalid << ' '
+      << s.bad_checksums << ' ' << s.evicted;
     lines.push_back(o.str());
   }
   void flush() override { ++flushes; }
 };
 
-/// `frames` (0.1 ms apart) through a packet-printing Pipeline on `jobs` threads, in reader batches of
-/// 16 (as `synscope read`), and what reached the sink.
-std::vector<std::string> printed_lines(const std::vector<synscope::test::Frame>& frames, unsigned jobs,
-                                       std::int64_t throw_at = -1, std::size_t max_conns = 1'000'000) {
+struct PrintRun {
+  unsigned jobs = 1;
+  std::int64_t throw_at = -1;
+  std::size_t max_conns = 1'000'000;
+  bool track = true;
+  std::uint64_t slow_sink_every = 0;  // the sink sleeps 2 ms every N packets
+  std::size_t slow_feed_every = 0;    // the caller sleeps 1 ms every N batches (the printing thread waits)
+};
+
+/// `frames` (0.1 ms apart) through a packet-printing Pipeline, in reader batches of 16 (as `synscope
+/// read`), and what reached the sink.
+std::vector<std::string> printed_lines(const std::vector<synscope::test::Frame>& frames, const PrintRun& run) {
   PacketRecordingSink sink;
-  sink.throw_at = throw_at;
+  sink.throw_at = run.throw_at;
+  sink.slow_every = run.slow_sink_every;
   synscope::sink::PipelineOptions o;
-  o.jobs = jobs;
-  o.tracker.max_conns = max_conns;
+  o.jobs = run.jobs;
+  o.track = run.track;
+  o.tracker.max_conns = run.max_conns;
   o.tracker.hash_seed = 1;
   try {
     synscope::sink::Pipeline pipe(o, {&sink});
     std::vector<synscope::capture::RawFrame> batch;
+    std::size_t batches = 0;
     for (std::size_t i = 0; i < frames.size(); ++i) {
       synscope::capture::RawFrame raw;
       raw.ts_ns = 1'700'000'000'000'000'000LL + static_cast<std::int64_t>(i) * 100'000;
@@ -619,6 +645,9 @@ std::vector<std::string> printed_lines(const std::vector<synscope::test::Frame>&
       if (batch.size() == 16 || i + 1 == frames.size()) {
         pipe.process_batch(batch);
         batch.clear();
+        if (run.slow_feed_every != 0 && ++batches % run.slow_feed_every == 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
       }
     }
     pipe.finish({});
@@ -627,38 +656,94 @@ std::vector<std::string> printed_lines(const std::vector<synscope::test::Frame>&
   }
   // On the printing thread's failure the Pipeline flushes what was printed before it (one thread: the
   // error comes straight from the sink, and its owner flushes).
-  if (throw_at >= 0 && jobs >= 2) CHECK(sink.flushes >= 1);
+  if (run.throw_at >= 0 && run.jobs >= 2) CHECK(sink.flushes >= 1);
   return sink.lines;
+}
+
+/// many_connections() with a wrong TCP checksum on every 97th frame and every 101st cut after 40 bytes
+/// (the IP header's length past the frame's end), so that the summary's counters are not all zero.
+std::vector<synscope::test::Frame> flawed_connections() {
+  std::vector<synscope::test::Frame> frames = many_connections();
+  for (std::size_t i = 0; i < frames.size(); i += 97) frames[i][50] ^= std::byte{0x01};  // TCP checksum
+  for (std::size_t i = 5; i < frames.size(); i += 101) frames[i].resize(40);
+  return frames;
 }
 
 }  // namespace
 
 TEST_CASE("Pipeline printing packets on two threads: 60,000 packets through the block ring, errors reach the caller") {
-  const std::vector<synscope::test::Frame> frames = many_connections();
+  const std::vector<synscope::test::Frame> frames = flawed_connections();
   for (const std::size_t max_conns : {std::size_t{1'000'000}, std::size_t{100}}) {
     INFO("max_conns=" << max_conns);
-    const std::vector<std::string> one = printed_lines(frames, 1, -1, max_conns);
+    const std::vector<std::string> one = printed_lines(frames, {.jobs = 1, .max_conns = max_conns});
     CHECK(one.size() == frames.size() + 15'000 + 1);  // every packet, every connection, the summary
-    CHECK(printed_lines(frames, 2, -1, max_conns) == one);
-    CHECK(printed_lines(frames, 5, -1, max_conns) == one);  // more than 2: the same two threads
+    CHECK(printed_lines(frames, {.jobs = 2, .max_conns = max_conns}) == one);
+    CHECK(printed_lines(frames, {.jobs = 5, .max_conns = max_conns}) == one);  // more than 2: the same two threads
   }
+  const std::vector<std::string> one = printed_lines(frames, {});
+  REQUIRE(!one.empty());
+  // The counters are not all zero: the 595 cut frames are invalid (the IP length runs past the frame),
+  // and 613 of the 619 frames with a flipped checksum byte are whole enough to verify (6 were also cut).
+  CHECK(one.back() == "summary 60000 60000 0 595 613 0");
+  // Each side made to wait for the other: the ring full (a slow sink), the ring empty (a slow caller).
+  CHECK(printed_lines(frames, {.jobs = 2, .slow_sink_every = 2'000}) == one);
+  CHECK(printed_lines(frames, {.jobs = 2, .slow_feed_every = 40}) == one);
+  // Without tracking: the printing thread decodes and counts, the calling thread only copies.
+  const std::vector<std::string> untracked = printed_lines(frames, {.track = false});
+  CHECK(untracked.size() == frames.size() + 1);
+  CHECK(printed_lines(frames, {.jobs = 2, .track = false}) == untracked);
   {
     // Large frames (an Ethernet trailer of 20,000 bytes on 4,000 of them): blocks are handed over by
     // their bytes before they are full of frames.
     std::vector<synscope::test::Frame> big(frames.begin(), frames.begin() + 8'000);
     for (std::size_t i = 0; i < big.size(); i += 2) big[i].resize(big[i].size() + 20'000, std::byte{0x5A});
-    const std::vector<std::string> one = printed_lines(big, 1);
-    CHECK(one.size() > big.size());
-    CHECK(printed_lines(big, 2) == one);
+    const std::vector<std::string> one_big = printed_lines(big, {});
+    CHECK(one_big.size() > big.size());
+    CHECK(printed_lines(big, {.jobs = 2}) == one_big);
   }
   // A sink failing on the printing thread, in the middle of the stream and in the last block: the
   // caller gets the error (from a later process_batch() or from finish()), and the sink has everything
   // one thread would have given it before the failure.
   for (const std::int64_t at : {std::int64_t{1}, std::int64_t{30'001}, static_cast<std::int64_t>(frames.size())}) {
     INFO("throw_at=" << at);
-    const std::vector<std::string> one = printed_lines(frames, 1, at);
-    REQUIRE(!one.empty());
-    CHECK(one.back() == "error: sink failed on purpose");
-    CHECK(printed_lines(frames, 2, at) == one);
+    const std::vector<std::string> failed = printed_lines(frames, {.throw_at = at});
+    REQUIRE(!failed.empty());
+    CHECK(failed.back() == "error: sink failed on purpose");
+    CHECK(printed_lines(frames, {.jobs = 2, .throw_at = at}) == failed);
   }
+}
+
+TEST_CASE("Pipeline printing packets on two threads: after a failure there, every later call reports it") {
+  const std::vector<synscope::test::Frame> frames = many_connections();
+  PacketRecordingSink sink;
+  sink.throw_at = 100;
+  synscope::sink::PipelineOptions o;
+  o.jobs = 2;
+  synscope::sink::Pipeline pipe(o, {&sink});
+  std::vector<synscope::capture::RawFrame> raws(frames.size());
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    raws[i].ts_ns = 1'700'000'000'000'000'000LL + static_cast<std::int64_t>(i) * 100'000;
+    raws[i].bytes = synscope::test::view(frames[i]);
+    raws[i].caplen = raws[i].wire_len = static_cast<std::uint32_t>(frames[i].size());
+    raws[i].dlt = 1;
+    raws[i].frame_no = i + 1;
+  }
+  std::size_t fed = 0;
+  int errors = 0;
+  while (fed < raws.size() && errors == 0) {
+    try {
+      pipe.process_batch(std::span<const synscope::capture::RawFrame>(raws.data() + fed, 16));
+    } catch (const std::runtime_error& e) {
+      CHECK(std::string(e.what()) == "sink failed on purpose");
+      ++errors;
+    }
+    fed += 16;
+  }
+  REQUIRE(errors == 1);
+  CHECK(sink.lines.size() == 99);  // the packets before the failing one (no record ends that early)
+  CHECK_THROWS_WITH_AS(pipe.process_batch(std::span<const synscope::capture::RawFrame>(raws.data() + fed, 16)),
+                       "sink failed on purpose", std::runtime_error);
+  CHECK_THROWS_WITH_AS(pipe.process(raws[fed + 16]), "sink failed on purpose", std::runtime_error);
+  CHECK_THROWS_WITH_AS(pipe.finish({}), "sink failed on purpose", std::runtime_error);
+  CHECK(sink.lines.size() == 99);  // nothing printed after the failure, no summary
 }
