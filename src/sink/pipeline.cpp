@@ -9,6 +9,7 @@
 #include <mutex>
 #include <new>
 #include <random>
+#include <pthread.h>
 #include <signal.h>
 #include <span>
 #include <thread>
@@ -165,15 +166,19 @@ struct Pipeline::Handoff {
 
 namespace {
 
-/// A thread that runs `f` with every signal blocked, so that Ctrl-C and SIGTERM reach the thread that
-/// reads the input and checks for them (a handler run on another thread would set the stop flag there).
+/// A thread named `name` (at most 15 characters: `top -H`, /proc/PID/task/*/comm) that runs `f` with
+/// every signal blocked, so that Ctrl-C and SIGTERM reach the thread that reads the input and checks for
+/// them (a handler run on another thread would set the stop flag there).
 template <class F>
-std::thread start_thread(F f) {
+std::thread start_thread(const char* name, F f) {
   sigset_t all;
   sigset_t old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  std::thread t(std::move(f));
+  std::thread t([name, f = std::move(f)]() mutable {
+    pthread_setname_np(pthread_self(), name);
+    f();
+  });
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return t;
 }
@@ -406,7 +411,7 @@ Pipeline::Pipeline(const PipelineOptions& opts, std::vector<Sink*> sinks)
   }
   if (print_) {
     PrintHandoff& ph = *print_;
-    ph.worker = start_thread([&ph] { ph.print_loop(); });
+    ph.worker = start_thread("synscope-print", [&ph] { ph.print_loop(); });
     return;
   }
   if (!threads) return;
@@ -427,7 +432,7 @@ Pipeline::Pipeline(const PipelineOptions& opts, std::vector<Sink*> sinks)
     });
     sh.t = sh.tracker.get();
   }
-  for (std::size_t k = 0; k < n_shards; ++k) h.shards[k].worker = start_thread([&h, k] { h.shard_loop(k); });
+  for (std::size_t k = 0; k < n_shards; ++k) h.shards[k].worker = start_thread("synscope-track", [&h, k] { h.shard_loop(k); });
 }
 
 Pipeline::~Pipeline() {

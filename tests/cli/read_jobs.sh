@@ -59,27 +59,32 @@ same "bad checksums, --json" --json "$SRC/captures/offload-bad-csum.pcap"
 same "--zeek-checksums, --json" --json --zeek-checksums "$SRC/captures/offload-bad-csum.pcap"
 same "--zeek-checksums, text" --zeek-checksums "$SRC/captures/offload-bad-csum.pcap"
 
-# The printing thread exists: read from a FIFO kept open, so that synscope waits for more input while
-# its threads are counted (-j 1: one thread; -j 2, packets printed: two).
-threads_while_waiting() {
+# The worker threads exist (they are named): read from a FIFO kept open, so that synscope waits for
+# more input while its threads are listed (for up to 3 s, until the one looked for shows up).
+thread_named_while_waiting() {
+  local name=$1 pid found="" i
+  shift
   rm -f "$TMP/fifo"
   mkfifo "$TMP/fifo"
   "$SYNSCOPE" read "$@" "$TMP/fifo" >/dev/null 2>&1 &
-  local pid=$! n="" i
+  pid=$!
   exec 7>"$TMP/fifo"
   head -c 200 "$SRC/captures/handshake.pcap" >&7  # the file header and a first record or two
-  for ((i = 0; i < 100; i++)); do
-    n=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-    [[ -n $n ]] && grep -q '^State:.*S (sleeping)' "/proc/$pid/status" 2>/dev/null && break
+  for ((i = 0; i < 60; i++)); do
+    if grep -qx "$name" /proc/"$pid"/task/*/comm 2>/dev/null; then
+      found=yes
+      break
+    fi
     sleep 0.05
   done
   exec 7>&-
   wait "$pid"
-  echo "$n"
+  echo "${found:-no}"
 }
-expect_eq "read -j 1 from a FIFO: threads" "$(threads_while_waiting -j 1)" 1
-expect_eq "read -j 2 (text) from a FIFO: threads" "$(threads_while_waiting -j 2)" 2
-expect_eq "read -j 2 --json from a FIFO: threads" "$(threads_while_waiting -j 2 --json)" 2
+expect_eq "read -j 2 (text): a printing thread" "$(thread_named_while_waiting synscope-print -j 2)" yes
+expect_eq "read -j 2 --json: a printing thread" "$(thread_named_while_waiting synscope-print -j 2 --json)" yes
+expect_eq "read -j 3 --conns-only: a tracking thread" "$(thread_named_while_waiting synscope-track -j 3 --conns-only)" yes
+expect_eq "read -j 1: no printing thread" "$(thread_named_while_waiting synscope-print -j 1)" no
 
 # A file cut at every 23rd byte: truncated records, the message and exit code 1 alike.
 src="$SRC/captures/icmp.pcap"
