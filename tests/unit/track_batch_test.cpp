@@ -233,6 +233,14 @@ TEST_CASE("update_batch: a batch longer than kBatch and an empty batch") {
 
 namespace {
 
+/// A run summary's counters on one line.
+std::string summary_line(const synscope::sink::RunSummary& s) {
+  std::ostringstream o;
+  o << "summary " << s.frames_read << ' ' << s.frames_matched << ' ' << s.truncated << ' ' << s.invalid << ' '
+    << s.bad_checksums << ' ' << s.evicted;
+  return o.str();
+}
+
 /// Keeps what a Pipeline reports: every record (dumped) and the summary's counters.
 class RecordingSink final : public synscope::sink::Sink {
  public:
@@ -243,12 +251,7 @@ class RecordingSink final : public synscope::sink::Sink {
     if (static_cast<int>(lines.size()) == throw_at) throw std::runtime_error("sink failed on purpose");
     lines.push_back(dump(r));
   }
-  void finish(const synscope::sink::RunSummary& s) override {
-    std::ostringstream o;
-    o << "summary " << s.frames_read << ' ' << s.frames_matched << ' ' << s.truncated << ' ' << s.invalid << ' '
-      << s.bad_checksums << ' ' << s.evicted;
-    lines.push_back(o.str());
-  }
+  void finish(const synscope::sink::RunSummary& s) override { lines.push_back(summary_line(s)); }
   void flush() override { ++flushes; }
   int flushes = 0;
 };
@@ -326,6 +329,17 @@ std::vector<synscope::test::Frame> many_connections() {
   return frames;
 }
 
+/// Frame `i` of `frames` as the reader hands it out: Ethernet, whole, 0.1 ms after the one before.
+synscope::capture::RawFrame raw_frame(const std::vector<synscope::test::Frame>& frames, std::size_t i) {
+  synscope::capture::RawFrame raw;
+  raw.ts_ns = 1'700'000'000'000'000'000LL + static_cast<std::int64_t>(i) * 100'000;
+  raw.bytes = synscope::test::view(frames[i]);
+  raw.caplen = raw.wire_len = static_cast<std::uint32_t>(frames[i].size());
+  raw.dlt = 1;
+  raw.frame_no = i + 1;
+  return raw;
+}
+
 std::vector<std::string> pipeline_lines(const std::vector<synscope::test::Frame>& frames, unsigned jobs,
                                         std::size_t max_conns, int throw_at = -1) {
   RecordingSink sink;
@@ -337,12 +351,7 @@ std::vector<std::string> pipeline_lines(const std::vector<synscope::test::Frame>
   try {
     synscope::sink::Pipeline pipe(o, {&sink});
     for (std::size_t i = 0; i < frames.size(); ++i) {
-      synscope::capture::RawFrame raw;
-      raw.ts_ns = 1'700'000'000'000'000'000LL + static_cast<std::int64_t>(i) * 100'000;
-      raw.bytes = synscope::test::view(frames[i]);
-      raw.caplen = raw.wire_len = static_cast<std::uint32_t>(frames[i].size());
-      raw.dlt = 1;
-      raw.frame_no = i + 1;
+      const synscope::capture::RawFrame raw = raw_frame(frames, i);
       pipe.process(raw);
     }
     pipe.finish({});
@@ -544,32 +553,20 @@ std::string printed_both_ways(const std::string& path, std::size_t batch, unsign
 
 }  // namespace
 
-TEST_CASE("Pipeline printing packets: process_batch (decoded and prefetched in groups) prints what process() does") {
+TEST_CASE("Pipeline printing packets: process_batch (decoded and prefetched in groups) and two threads print what process() does") {
   const std::vector<std::string> files = capture_files();
   REQUIRE(files.size() >= 10);
   std::size_t bytes = 0;
   for (const std::string& f : files) {
     INFO(f);
     const std::string one = printed_both_ways(f, 0);
-    CHECK(printed_both_ways(f, 40) == one);  // groups of up to kBatch, a batch split across groups
+    CHECK(printed_both_ways(f, 40) == one);     // groups of up to kBatch, a batch split across groups
+    CHECK(printed_both_ways(f, 40, 2) == one);  // jobs 2: reader batches of 1..40 into blocks of frames
+    CHECK(printed_both_ways(f, 0, 2) == one);   // jobs 2, frame by frame (process())
     bytes += one.size();
   }
   MESSAGE(files.size() << " captures, " << bytes << " bytes of text and JSON compared");
   CHECK(bytes > 10'000U);
-}
-
-TEST_CASE("Pipeline printing packets on two threads (jobs 2) prints what one thread does") {
-  const std::vector<std::string> files = capture_files();
-  REQUIRE(files.size() >= 10);
-  std::size_t bytes = 0;
-  for (const std::string& f : files) {
-    INFO(f);
-    const std::string one = printed_both_ways(f, 0);
-    CHECK(printed_both_ways(f, 40, 2) == one);  // reader batches of 1..40 into blocks of frames
-    CHECK(printed_both_ways(f, 0, 2) == one);   // frame by frame (process())
-    bytes += one.size();
-  }
-  MESSAGE(files.size() << " captures, " << bytes << " bytes of text and JSON compared");
 }
 
 namespace {
@@ -601,12 +598,7 @@ class PacketRecordingSink final : public synscope::sink::Sink {
     lines.push_back(o.str());
   }
   void conn(const ConnRecord& r) override { lines.push_back(dump(r)); }
-  void finish(const synscope::sink::RunSummary& s) override {
-    std::ostringstream o;
-    o << "summary " << s.frames_read << ' ' << s.frames_matched << ' ' << s.truncated << ' ' << s.invalid << ' '
-      << s.bad_checksums << ' ' << s.evicted;
-    lines.push_back(o.str());
-  }
+  void finish(const synscope::sink::RunSummary& s) override { lines.push_back(summary_line(s)); }
   void flush() override { ++flushes; }
 };
 
@@ -635,12 +627,7 @@ std::vector<std::string> printed_lines(const std::vector<synscope::test::Frame>&
     std::vector<synscope::capture::RawFrame> batch;
     std::size_t batches = 0;
     for (std::size_t i = 0; i < frames.size(); ++i) {
-      synscope::capture::RawFrame raw;
-      raw.ts_ns = 1'700'000'000'000'000'000LL + static_cast<std::int64_t>(i) * 100'000;
-      raw.bytes = synscope::test::view(frames[i]);
-      raw.caplen = raw.wire_len = static_cast<std::uint32_t>(frames[i].size());
-      raw.dlt = 1;
-      raw.frame_no = i + 1;
+      const synscope::capture::RawFrame raw = raw_frame(frames, i);
       batch.push_back(raw);
       if (batch.size() == 16 || i + 1 == frames.size()) {
         pipe.process_batch(batch);
@@ -720,14 +707,8 @@ TEST_CASE("Pipeline printing packets on two threads: after a failure there, ever
   synscope::sink::PipelineOptions o;
   o.jobs = 2;
   synscope::sink::Pipeline pipe(o, {&sink});
-  std::vector<synscope::capture::RawFrame> raws(frames.size());
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    raws[i].ts_ns = 1'700'000'000'000'000'000LL + static_cast<std::int64_t>(i) * 100'000;
-    raws[i].bytes = synscope::test::view(frames[i]);
-    raws[i].caplen = raws[i].wire_len = static_cast<std::uint32_t>(frames[i].size());
-    raws[i].dlt = 1;
-    raws[i].frame_no = i + 1;
-  }
+  std::vector<synscope::capture::RawFrame> raws;
+  for (std::size_t i = 0; i < frames.size(); ++i) raws.push_back(raw_frame(frames, i));
   std::size_t fed = 0;
   int errors = 0;
   while (fed < raws.size() && errors == 0) {
