@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ThreadSanitizer job for the one place synscope runs threads (read --jobs N: Pipeline's tracking
 # thread, or its sharded tracking threads; printing packets, its printing thread): builds synscope and
-# the unit tests with -fsanitize=thread in build-tsan, runs the Pipeline unit tests and the CLI test that
-# compares -j 1 with -j 2/3 over every capture and -j 2/3/5/16 over a 200,000-packet file. Any data race
+# the unit tests with -fsanitize=thread in build-tsan, runs the Pipeline unit tests (every capture) and the
+# CLI test that compares -j 1 with -j 2/3 over the project's captures (the plain run takes the shared ones
+# too) and -j 2/3/5/16 over a 200,000-packet file. Any data race
 # report fails (halt_on_error, exit code 66).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,5 +14,5 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNSCOPE_WER
 cmake --build "$build" -j"$(nproc)" --target synscope synscope_tests
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 "$build/synscope_tests" --test-case="Pipeline*" --no-version
-SYNSCOPE="$PWD/$build/synscope" SRC="$PWD" bash tests/cli/read_jobs.sh
+READ_JOBS_SHARED=0 SYNSCOPE="$PWD/$build/synscope" SRC="$PWD" bash tests/cli/read_jobs.sh
 echo "tsan: Pipeline unit tests and read_jobs.sh clean"
