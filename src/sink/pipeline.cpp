@@ -511,13 +511,16 @@ bool Pipeline::decode_raw(const capture::RawFrame& raw, decode::DecodedFrame& ou
   if (summarize_raw(raw, batch_[batched_], opts_.decode) && ++batched_ == batch_.size()) drain();
 }
 
+bool Pipeline::to_printing_thread() {
+  if (!print_) return false;
+  if (stopped_) stop_thread();  // rethrows the printing thread's error, if it failed
+  return !stopped_;
+}
+
 void Pipeline::process(const capture::RawFrame& raw) {
-  if (print_) {
-    if (stopped_) stop_thread();  // rethrows the printing thread's error, if it failed
-    if (!stopped_) {
-      track_for_printer(std::span<const capture::RawFrame>(&raw, 1));
-      return;
-    }
+  if (to_printing_thread()) {
+    track_for_printer(std::span<const capture::RawFrame>(&raw, 1));
+    return;
   }
   // The single-thread batch is filled in place (no value-initialised PacketSummary first: an 88-byte
   // clear per packet). The block for the tracking threads is cleared by emplace_back(): the decoding
@@ -551,14 +554,11 @@ void Pipeline::process(const capture::RawFrame& raw) {
 }
 
 void Pipeline::process_batch(std::span<const capture::RawFrame> frames) {
-  if (print_) {
-    if (stopped_) stop_thread();  // rethrows the printing thread's error, if it failed
-    if (!stopped_) {
-      for (std::size_t i = 0; i < frames.size(); i += kGroup) {
-        track_for_printer(frames.subspan(i, std::min(kGroup, frames.size() - i)));
-      }
-      return;
+  if (to_printing_thread()) {
+    for (std::size_t i = 0; i < frames.size(); i += kGroup) {
+      track_for_printer(frames.subspan(i, std::min(kGroup, frames.size() - i)));
     }
+    return;
   }
   if (opts_.packet_events && tracker_ && !handoff_) {
     for (std::size_t i = 0; i < frames.size(); i += kGroup) {
@@ -573,21 +573,33 @@ void Pipeline::process_batch(std::span<const capture::RawFrame> frames) {
   for (const capture::RawFrame& raw : frames) batch_one(raw);
 }
 
+// The key of the group's frame i (its summary in ahead_->pkts when tracked), as prefetch_ahead() reads it.
+inline void Pipeline::key_ahead(std::size_t i) {
+  Ahead& a = *ahead_;
+  if (a.tracked[i]) {
+    tracker_->prepare(std::span<const track::PacketSummary>(&a.pkts[i], 1), std::span<track::PreparedPacket>(&a.keys[i], 1));
+  } else {
+    a.keys[i].ok = false;  // what prefetch() reads of an untracked frame
+  }
+}
+
+// The table slots and connections the group's first n frames will touch (ConnTracker::prefetch()).
+inline void Pipeline::prefetch_ahead(std::size_t n) {
+  const Ahead& a = *ahead_;
+  tracker_->prefetch(std::span<const track::PacketSummary>(a.pkts.data(), n),
+                     std::span<const track::PreparedPacket>(a.keys.data(), n));
+}
+
 void Pipeline::print_group(std::span<const capture::RawFrame> frames) {
   if (!ahead_) ahead_ = std::make_unique<Ahead>();
   Ahead& a = *ahead_;
   const std::size_t n = std::min(frames.size(), kGroup);
   for (std::size_t i = 0; i < n; ++i) {
     a.tracked[i] = decode_raw(frames[i], a.frames[i]);
-    if (a.tracked[i]) {
-      a.pkts[i] = track::from_frame(a.frames[i], frames[i].ts_ns);
-      tracker_->prepare(std::span<const track::PacketSummary>(&a.pkts[i], 1), std::span<track::PreparedPacket>(&a.keys[i], 1));
-    } else {
-      a.keys[i].ok = false;  // what prefetch() reads of an untracked frame
-    }
+    if (a.tracked[i]) a.pkts[i] = track::from_frame(a.frames[i], frames[i].ts_ns);
+    key_ahead(i);
   }
-  tracker_->prefetch(std::span<const track::PacketSummary>(a.pkts.data(), n),
-                     std::span<const track::PreparedPacket>(a.keys.data(), n));
+  prefetch_ahead(n);
   for (std::size_t i = 0; i < n; ++i) {
     // Initialised from the call (built in place), not assigned: see ConnTracker::Impl::update().
     const track::PacketLabel label = a.tracked[i] ? tracker_->update(a.pkts[i], a.keys[i]) : track::PacketLabel{};
@@ -615,14 +627,9 @@ void Pipeline::track_for_printer(std::span<const capture::RawFrame> frames) {
   // bad ones, unless the tracker needs them (Zeek's checksum handling).
   for (std::size_t i = 0; i < n; ++i) {
     a.tracked[i] = summarize_raw(frames[i], a.pkts[i], ph.summary_decode);
-    if (a.tracked[i]) {
-      tracker_->prepare(std::span<const track::PacketSummary>(&a.pkts[i], 1), std::span<track::PreparedPacket>(&a.keys[i], 1));
-    } else {
-      a.keys[i].ok = false;
-    }
+    key_ahead(i);
   }
-  tracker_->prefetch(std::span<const track::PacketSummary>(a.pkts.data(), n),
-                     std::span<const track::PreparedPacket>(a.keys.data(), n));
+  prefetch_ahead(n);
   PrintHandoff::Block& b = ph.current();
   for (std::size_t i = 0; i < n; ++i) {
     if (!a.tracked[i]) continue;

@@ -83,6 +83,8 @@ class Pipeline {
   };
   std::unique_ptr<Ahead> ahead_;  // made on the first group
   void print_group(std::span<const capture::RawFrame> frames);
+  void key_ahead(std::size_t i);
+  void prefetch_ahead(std::size_t n);
   struct Handoff;  // blocks of summaries passed to the tracking thread
   std::unique_ptr<Handoff> handoff_;
   struct PrintHandoff;  // blocks of frames, labels and records passed to the printing thread
@@ -90,6 +92,8 @@ class Pipeline {
   /// With the printing thread: the frames of one reader's batch summarised and tracked on this thread
   /// (a group at a time, prefetched as print_group()), then copied into the current block.
   void track_for_printer(std::span<const capture::RawFrame> frames);
+  /// True while the printing thread takes the frames; after it failed, rethrows its error.
+  bool to_printing_thread();
   bool stopped_ = false;  // the other threads have been joined (stop_thread())
   /// Decodes `raw` into `out` (frame_ unless told) and counts it in totals_; true if the tracker takes it.
   bool decode_raw(const capture::RawFrame& raw) { return decode_raw(raw, frame_); }
