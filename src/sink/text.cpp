@@ -162,8 +162,8 @@ AddressTextCache::Text AddressTextCache::text(const net::IpAddress& a) noexcept 
     std::memcpy(&v, a.bytes.data(), 4);
     h = v * 0x9E3779B97F4A7C15ULL;
   }
-  Entry& e = entries_[h >> 54U];  // the top 10 bits: kEntries
-  static_assert(kEntries == std::size_t{1} << 10U);
+  Entry& e = entries_[h >> 52U];  // the top 12 bits: kEntries
+  static_assert(kEntries == std::size_t{1} << 12U);
   const bool hit = e.len != 0 && e.addr.version == a.version &&
                    std::memcmp(e.addr.bytes.data(), a.bytes.data(), a.version == 6 ? 16 : 4) == 0;
   if (!hit) {

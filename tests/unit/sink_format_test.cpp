@@ -328,10 +328,10 @@ TEST_CASE("address: every IPv4 octet value in every position equals inet_ntop") 
 TEST_CASE("AddressTextCache: every lookup gives format_address's text, through hits, misses and evictions") {
   sink::AddressTextCache cache;
   std::mt19937_64 rng(21);
-  // A pool of 3,000 addresses (three times the cache): IPv4, IPv6, IPv4-mapped, and IPv6 addresses whose
-  // first four bytes equal an IPv4 address of the pool.
+  // A pool of 12,000 addresses (three times the cache's 4,096 entries): IPv4, IPv6, IPv4-mapped, and IPv6
+  // addresses whose first four bytes equal an IPv4 address of the pool.
   std::vector<net::IpAddress> pool;
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < 4000; ++i) {
     net::IpAddress v4 = net::IpAddress::v4(static_cast<std::uint32_t>(rng()));
     net::IpAddress v6;
     v6.version = 6;
