@@ -5,6 +5,7 @@
 #include "synscope/sink/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cinttypes>
 #include <cstdio>
@@ -44,6 +45,39 @@ std::string_view step_text(track::Step s) {
   if (s == track::Step::kSimultaneousFin) return "teardown 1/4";
   return track::step_name(s);
 }
+
+/// A column's text in a cell of 32 bytes, blank after the text: written with one fixed-size copy (a copy
+/// of the text's own length was a call into the C library per column, two per TCP line).
+struct PaddedText {
+  std::array<char, detail::kMaxPadWidth> bytes;
+  std::uint8_t len;
+};
+PaddedText padded(std::string_view s) noexcept {
+  PaddedText p{};
+  p.bytes.fill(' ');
+  p.len = static_cast<std::uint8_t>(std::min(s.size(), p.bytes.size()));
+  std::memcpy(p.bytes.data(), s.data(), p.len);
+  return p;
+}
+/// The step column's cells, by track::Step (kNone: blanks).
+constexpr std::size_t kSteps = static_cast<std::size_t>(track::Step::kReset) + 1;
+const std::array<PaddedText, kSteps> kStepCells = [] {
+  std::array<PaddedText, kSteps> a{};
+  for (std::size_t i = 0; i < kSteps; ++i) a[i] = padded(step_text(static_cast<track::Step>(i)));
+  return a;
+}();
+/// The label column's cells: track::flags_label() reads FIN, SYN, RST, ACK and whether there is payload.
+std::size_t flags_cell(std::uint16_t f, std::uint32_t payload_len) noexcept {
+  return (f & 0x7U) | ((f >> 1U) & 0x8U) | (payload_len != 0 ? 0x10U : 0U);
+}
+const std::array<PaddedText, 32> kFlagsCells = [] {
+  std::array<PaddedText, 32> a{};
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    const auto f = static_cast<std::uint16_t>((k & 0x7U) | ((k & 0x8U) << 1U));
+    a[k] = padded(track::flags_label(f, (k & 0x10U) != 0 ? 1U : 0U));
+  }
+  return a;
+}();
 
 std::string_view step_color(track::Step s) {
   switch (s) {
@@ -288,10 +322,9 @@ Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
   c.pad_from(len_start, 6);
   c.put(' ');
   const track::Step step = label != nullptr ? label->step : track::Step::kNone;
-  if (step == track::Step::kNone) {
-    c.put_padded_short("", kStepWidth);  // not {}: memcpy from a null pointer is undefined even for 0 bytes
-  } else if (!opts_.color) {
-    c.put_padded_short(step_text(step), kStepWidth);
+  if (step == track::Step::kNone || !opts_.color) {
+    const PaddedText& cell = kStepCells[std::min(static_cast<std::size_t>(step), kSteps - 1)];
+    c.put_cell(cell.bytes.data(), cell.len, kStepWidth);
   } else {
     const std::string_view text = step_text(step);
     const std::string_view code = step_color(step);
@@ -301,7 +334,8 @@ Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
     c.put_spaces(text.size() < kStepWidth ? kStepWidth - text.size() : 0);
   }
   c.put(' ');
-  c.put_padded_short(track::flags_label(t.flags, t.payload_len), 8);
+  const PaddedText& flags_text = kFlagsCells[flags_cell(t.flags, t.payload_len)];
+  c.put_cell(flags_text.bytes.data(), flags_text.len, 8);
   // Notes: options, timing, retransmission, checksum.
   if (label != nullptr && label->retransmission) {
     c.put(' ');

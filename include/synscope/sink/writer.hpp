@@ -190,6 +190,12 @@ class Cursor {
     std::memcpy(p_, text.data(), text.size());
     p_ += text.size() > width ? text.size() : width;
   }
+  /// A cell of kMaxPadWidth bytes (`len` of text, then blanks) in a column of `width` <= kMaxPadWidth: one
+  /// fixed-size copy.
+  void put_cell(const char* cell, std::size_t len, std::size_t width) noexcept {
+    std::memcpy(p_, cell, detail::kMaxPadWidth);
+    p_ += len > width ? len : width;
+  }
   void put_spaces(std::size_t n) noexcept {
     std::memset(p_, ' ', n);
     p_ += n;
