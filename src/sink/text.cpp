@@ -79,6 +79,26 @@ const std::array<PaddedText, 32> kFlagsCells = [] {
   return a;
 }();
 
+/// The flags column: "[S.]" and blanks to 16 bytes, by the nine flag bits format_tcp_flags() names (one
+/// fixed-size copy per line instead of a walk over the bits).
+struct FlagsText {
+  std::array<char, 16> bytes;
+  std::uint8_t len;
+};
+const std::array<FlagsText, 512> kFlagsText = [] {
+  std::array<FlagsText, 512> a{};
+  for (std::size_t f = 0; f < a.size(); ++f) {
+    char letters[16];
+    const std::size_t n = format_tcp_flags(static_cast<std::uint16_t>(f), letters);  // at most 9 letters
+    a[f].bytes.fill(' ');
+    a[f].bytes[0] = '[';
+    std::memcpy(a[f].bytes.data() + 1, letters, n);
+    a[f].bytes[n + 1] = ']';
+    a[f].len = static_cast<std::uint8_t>(n + 2);
+  }
+  return a;
+}();
+
 std::string_view step_color(track::Step s) {
   switch (s) {
     case track::Step::kHandshake1:
@@ -298,12 +318,9 @@ Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
   const track::PacketLabel* label = ev.label;
   const auto& t = f.tcp;
   {  // "[S.]" in a column of 6
-    char* p = c.pos();
-    std::memcpy(p, detail::kSpaces, 16);
-    p[0] = '[';
-    const std::size_t n = format_tcp_flags(t.flags, p + 1) + 2;  // at most 9 letters
-    p[n - 1] = ']';
-    c.advance(n > 6 ? n : 6);
+    static_assert(decode::tcp_flag::kAe == 0x100U, "kFlagsText covers the nine flag bits");
+    const FlagsText& flags = kFlagsText[t.flags & 0x1FFU];
+    c.put_cell<16>(flags.bytes.data(), flags.len, 6);
   }
   c.put(' ');
   const bool rel = label != nullptr && label->rel_seq >= 0;

@@ -190,10 +190,11 @@ class Cursor {
     std::memcpy(p_, text.data(), text.size());
     p_ += text.size() > width ? text.size() : width;
   }
-  /// A cell of kMaxPadWidth bytes (`len` of text, then blanks) in a column of `width` <= kMaxPadWidth: one
-  /// fixed-size copy.
+  /// A cell of N bytes (`len` of text, then blanks) in a column of `width` <= N: one fixed-size copy.
+  template <std::size_t N = detail::kMaxPadWidth>
   void put_cell(const char* cell, std::size_t len, std::size_t width) noexcept {
-    std::memcpy(p_, cell, detail::kMaxPadWidth);
+    static_assert(N <= detail::kMaxPadWidth, "a cell stays within the room's slack");
+    std::memcpy(p_, cell, N);
     p_ += len > width ? len : width;
   }
   void put_spaces(std::size_t n) noexcept {
