@@ -332,25 +332,26 @@ KeyWords make_key_words(const PacketSummary& p, bool& src_is_a) noexcept {
       }
     }
   }
-  // The sides are picked with masks, not a branch: `swap` is the packet's direction, which is as often
-  // one way as the other (a branch on it was mispredicted about every second packet).
-  const std::uint64_t s0 = load64(p.src.bytes.data());
-  const std::uint64_t s1 = load64(p.src.bytes.data() + 8);
-  const std::uint64_t d0 = load64(p.dst.bytes.data());
-  const std::uint64_t d1 = load64(p.dst.bytes.data() + 8);
-  const std::uint16_t pa = select(swap, p.dport, p.sport);
-  const std::uint16_t pb = select(swap, p.sport, p.dport);
-  const std::uint8_t va = select(swap, p.dst.version, p.src.version);
-  const std::uint8_t vb = select(swap, p.src.version, p.dst.version);
+  // The sides are picked without a branch: `swap` is the packet's direction, which is as often one way
+  // as the other (a branch on it was mispredicted about every second packet). Side a's address is read
+  // through a pointer picked with a mask (side b's is the other one), and the ports and the versions are
+  // each one word rotated by half its width when swapped: fewer instructions than a mask per word.
+  const auto src_at = reinterpret_cast<std::uintptr_t>(p.src.bytes.data());
+  const auto dst_at = reinterpret_cast<std::uintptr_t>(p.dst.bytes.data());
+  const std::uintptr_t a_at = select(swap, dst_at, src_at);
+  const auto* a_bytes = reinterpret_cast<const std::uint8_t*>(a_at);
+  const auto* b_bytes = reinterpret_cast<const std::uint8_t*>(a_at ^ src_at ^ dst_at);
+  const unsigned turn = swap ? 16U : 0U;
+  const std::uint32_t ports = std::rotr(static_cast<std::uint32_t>(p.sport | static_cast<std::uint32_t>(p.dport) << 16U), static_cast<int>(turn));
+  const auto versions = static_cast<std::uint16_t>(std::rotr(static_cast<std::uint16_t>(p.src.version | p.dst.version << 8U), static_cast<int>(turn / 2U)));
   // The last word as FlowKey lays it out (pa, pb, va, vb, proto, one_way), in host byte order.
   static_assert(std::endian::native == std::endian::little, "FlowKey's last word is assembled little-endian");
   static_assert(offsetof(Key, pa) == 32 && offsetof(Key, pb) == 34 && offsetof(Key, va) == 36 &&
                 offsetof(Key, vb) == 37 && offsetof(Key, proto) == 38 && offsetof(Key, one_way) == 39);
-  const std::uint64_t w4 = std::uint64_t{pa} | std::uint64_t{pb} << 16U | std::uint64_t{va} << 32U |
-                           std::uint64_t{vb} << 40U | std::uint64_t{p.proto} << 48U |
+  const std::uint64_t w4 = std::uint64_t{ports} | std::uint64_t{versions} << 32U | std::uint64_t{p.proto} << 48U |
                            std::uint64_t{one_way ? 1U : 0U} << 56U;
   src_is_a = !swap;
-  return KeyWords{select(swap, d0, s0), select(swap, d1, s1), select(swap, s0, d0), select(swap, s1, d1), w4};
+  return KeyWords{load64(a_bytes), load64(a_bytes + 8), load64(b_bytes), load64(b_bytes + 8), w4};
 }
 
 /// Stores the words into a key one by one: a single copy of the whole struct is compiled to 16-byte
