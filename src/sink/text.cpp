@@ -282,9 +282,9 @@ Cursor TextSink::put_time_of_day(Cursor c, std::int64_t ts_ns) {
   if (sec != cached_second_ || cached_hms_len_ == 0) refresh_second(sec);
   c.put_first<sizeof cached_hms_>(cached_hms_, cached_hms_len_);
   if (opts_.nano) {
-    c.put_digits(static_cast<std::uint64_t>(frac), 9);
+    c.put_digits9(static_cast<std::uint32_t>(frac));
   } else {
-    c.put_digits(static_cast<std::uint64_t>(frac / 1000), 6);
+    c.put_digits6(static_cast<std::uint32_t>(frac / 1000));
   }
   return c;
 }

@@ -359,6 +359,29 @@ TEST_CASE("AddressTextCache: every lookup gives format_address's text, through h
   }
 }
 
+TEST_CASE("Cursor::put_digits6 and put_digits9: zero-padded fractions, nothing past their 8-byte stores") {
+  auto check = [](std::uint32_t v, unsigned width) {
+    char buf[32];
+    std::memset(buf, '#', sizeof buf);
+    sink::Cursor c(buf + 4);
+    if (width == 6) {
+      c.put_digits6(v);
+    } else {
+      c.put_digits9(v);
+    }
+    const std::string s = std::to_string(v);
+    const std::string want = std::string(width - s.size(), '0') + s;
+    REQUIRE_MESSAGE(c.pos() == buf + 4 + width, v);
+    REQUIRE_MESSAGE(std::string(buf + 4, width) == want, v);
+    REQUIRE_MESSAGE(std::string(buf, 4) == "####", v);
+    REQUIRE_MESSAGE(std::string(buf + 4 + width + 2, 8) == "########", v);  // at most 2 bytes past
+  };
+  for (std::uint32_t v = 0; v < 1'000'000; v += 1) check(v, 6);
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 200'000; ++i) check(static_cast<std::uint32_t>(rng() % 1'000'000'000U), 9);
+  for (const std::uint32_t v : {0U, 1U, 9U, 10U, 99'999'999U, 100'000'000U, 100'000'001U, 999'999'999U}) check(v, 9);
+}
+
 TEST_CASE("Cursor: the unchecked cells write what the Writer's checked ones write") {
   const std::uint64_t values[] = {0U, 7U, 42U, 1234U, 99'999U, 100'000U, 4'294'967'295U, std::numeric_limits<std::uint64_t>::max()};
   char buf[256];

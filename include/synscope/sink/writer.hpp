@@ -172,6 +172,21 @@ class Cursor {
     detail::format_digits(v, width, p_);
     p_ += width;
   }
+  /// Exactly six digits of `v` < 10^6, zero-padded (microseconds): one SWAR conversion and one 8-byte store
+  /// (two bytes past the digits are written).
+  void put_digits6(std::uint32_t v) noexcept {
+    const std::uint64_t text = (detail::digits8(v) + 0x3030303030303030ULL) >> 16U;  // the two leading zeros go
+    std::memcpy(p_, &text, 8);
+    p_ += 6;
+  }
+  /// Exactly nine digits of `v` < 10^9, zero-padded (nanoseconds); writes up to 8 bytes from the 2nd digit.
+  void put_digits9(std::uint32_t v) noexcept {
+    const std::uint32_t top = v / 100'000'000;
+    *p_++ = static_cast<char>('0' + top);
+    const std::uint64_t text = detail::digits8(v - top * 100'000'000) + 0x3030303030303030ULL;
+    std::memcpy(p_, &text, 8);
+    p_ += 8;
+  }
   /// Pads with blanks to `width` what was written since `from`: one fixed-size store when width <= 32
   /// (the room must extend 32 bytes past the padded text).
   void pad_from(const char* from, std::size_t width) noexcept {
