@@ -83,7 +83,7 @@ class Pipeline {
   };
   std::unique_ptr<Ahead> ahead_;  // made on the first group
   void print_group(std::span<const capture::RawFrame> frames);
-  void key_ahead(std::size_t i);
+  void keys_ahead(std::size_t n);
   void prefetch_ahead(std::size_t n);
   struct Handoff;  // blocks of summaries passed to the tracking thread
   std::unique_ptr<Handoff> handoff_;
