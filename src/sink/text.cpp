@@ -404,7 +404,7 @@ void TextSink::packet(const PacketEvent& ev) {
   // The line up to the problem marker is written through a cursor into room for its longest form.
   char* const line = w.room(kLineRoom);
   Cursor c(line);
-  c.put_u64_right(ev.raw.frame_no, 5);
+  frame_number_.put_right(c, ev.raw.frame_no, 5);
   c.put("  ");
   c = put_time_of_day(c, ev.raw.ts_ns);
   c.put("  ");

@@ -382,6 +382,39 @@ TEST_CASE("Cursor::put_digits6 and put_digits9: zero-padded fractions, nothing p
   for (const std::uint32_t v : {0U, 1U, 9U, 10U, 99'999'999U, 100'000'000U, 100'000'001U, 999'999'999U}) check(v, 9);
 }
 
+TEST_CASE("CountingNumber: the same column as put_u64_right, counting up, jumping and carrying") {
+  sink::CountingNumber counter;
+  std::mt19937_64 rng(5);
+  std::uint64_t v = 0;
+  auto check = [&](std::uint64_t value, std::size_t width) {
+    char got[96];
+    char want[96];
+    std::memset(got, '#', sizeof got);
+    std::memset(want, '#', sizeof want);
+    sink::Cursor g(got);
+    sink::Cursor w(want);
+    counter.put_right(g, value, width);
+    w.put_u64_right(value, width);
+    REQUIRE_MESSAGE(std::string(got, g.pos()) == std::string(want, w.pos()), value);
+  };
+  for (int i = 0; i < 300'000; ++i) {
+    const std::uint64_t r = rng();
+    if (r % 1000 == 0) {
+      v = rng() >> (rng() % 64U);  // a jump anywhere
+    } else if (r % 1000 == 1) {
+      v = 9;
+      for (std::uint64_t k = r % 19; k > 0; --k) v = v * 10 + 9;  // just before a carry into a new digit
+    } else {
+      v += r % 50 == 0 ? 2 : 1;  // now and then a frame skipped
+    }
+    check(v, i % 7 == 0 ? 40 : 5);
+  }
+  for (const std::uint64_t start : {std::uint64_t{0}, std::uint64_t{8}, std::uint64_t{95}, std::uint64_t{99'990},
+                                    std::uint64_t{9'999'999'999'999'999'990ULL}, std::numeric_limits<std::uint64_t>::max() - 3}) {
+    for (std::uint64_t k = 0; k < 12; ++k) check(start + k, 5);  // wraps to 0 after the largest value
+  }
+}
+
 TEST_CASE("Cursor: the unchecked cells write what the Writer's checked ones write") {
   const std::uint64_t values[] = {0U, 7U, 42U, 1234U, 99'999U, 100'000U, 4'294'967'295U, std::numeric_limits<std::uint64_t>::max()};
   char buf[256];

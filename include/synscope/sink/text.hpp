@@ -144,6 +144,7 @@ class TextSink final : public Sink {
   char cached_hms_[16] = {};     // "HH:MM:SS." of cached_second_
   std::size_t cached_hms_len_ = 0;  // 0 until the first packet
   AddressTextCache addresses_;
+  CountingNumber frame_number_;  // the "#" column
   std::vector<Row> rows_;
   std::uint64_t rows_dropped_ = 0;
   std::uint64_t conns_ = 0;

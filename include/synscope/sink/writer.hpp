@@ -232,20 +232,56 @@ class Cursor {
   void put_u64_right(std::uint64_t v, std::size_t width) noexcept {
     char tmp[20];
     const std::size_t n = detail::format_u64(v, tmp);
-    if (n < width) {
+    put_right<sizeof tmp>(tmp, n, width);
+  }
+  /// The first `len` (<= N) bytes of `src` (N readable) right-aligned in a column of `width`.
+  template <std::size_t N>
+  void put_right(const char* src, std::size_t len, std::size_t width) noexcept {
+    if (len < width) {
       if (width <= detail::kMaxPadWidth) {
         std::memcpy(p_, detail::kSpaces, detail::kMaxPadWidth);
-        p_ += width - n;
+        p_ += width - len;
       } else {
-        put_spaces(width - n);
+        put_spaces(width - len);
       }
     }
-    std::memcpy(p_, tmp, sizeof tmp);
-    p_ += n;
+    put_first<N>(src, len);
   }
 
  private:
   char* p_;
+};
+
+/// A number column that mostly counts up by one (the packet number): its decimal text is kept and
+/// incremented in place when the next value is the one after the last (a digit, rarely a carry), and
+/// formatted anew otherwise (a filter or a skipped frame).
+class CountingNumber {
+ public:
+  void put_right(Cursor& c, std::uint64_t v, std::size_t width) noexcept {
+    if (v == last_ + 1 && v != 0 && len_ != 0) {
+      increment();
+    } else {
+      len_ = detail::format_u64(v, digits_);
+    }
+    last_ = v;
+    c.put_right<sizeof digits_>(digits_, len_, width);
+  }
+
+ private:
+  void increment() noexcept {
+    std::size_t i = len_;
+    while (i > 0 && digits_[i - 1] == '9') digits_[--i] = '0';
+    if (i > 0) {
+      ++digits_[i - 1];
+    } else {  // 99…9 + 1: one digit more (len_ < 20: last_ + 1 did not wrap)
+      std::memmove(digits_ + 1, digits_, len_);
+      digits_[0] = '1';
+      ++len_;
+    }
+  }
+  char digits_[24] = {};  // format_u64() writes within 20
+  std::size_t len_ = 0;
+  std::uint64_t last_ = 0;
 };
 
 class Writer {
