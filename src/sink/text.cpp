@@ -61,23 +61,25 @@ PaddedText padded(std::string_view s) noexcept {
 }
 /// The step column's cells, by track::Step (kNone: blanks).
 constexpr std::size_t kSteps = static_cast<std::size_t>(track::Step::kReset) + 1;
-const std::array<PaddedText, kSteps> kStepCells = [] {
+std::array<PaddedText, kSteps> make_step_cells() noexcept {
   std::array<PaddedText, kSteps> a{};
   for (std::size_t i = 0; i < kSteps; ++i) a[i] = padded(step_text(static_cast<track::Step>(i)));
   return a;
-}();
+}
+const std::array<PaddedText, kSteps> kStepCells = make_step_cells();
 /// The label column's cells: track::flags_label() reads FIN, SYN, RST, ACK and whether there is payload.
 std::size_t flags_cell(std::uint16_t f, std::uint32_t payload_len) noexcept {
   return (f & 0x7U) | ((f >> 1U) & 0x8U) | (payload_len != 0 ? 0x10U : 0U);
 }
-const std::array<PaddedText, 32> kFlagsCells = [] {
+std::array<PaddedText, 32> make_flags_cells() noexcept {
   std::array<PaddedText, 32> a{};
   for (std::size_t k = 0; k < a.size(); ++k) {
     const auto f = static_cast<std::uint16_t>((k & 0x7U) | ((k & 0x8U) << 1U));
     a[k] = padded(track::flags_label(f, (k & 0x10U) != 0 ? 1U : 0U));
   }
   return a;
-}();
+}
+const std::array<PaddedText, 32> kFlagsCells = make_flags_cells();
 
 /// The flags column: "[S.]" and blanks to 16 bytes, by the nine flag bits format_tcp_flags() names (one
 /// fixed-size copy per line instead of a walk over the bits).
@@ -85,7 +87,7 @@ struct FlagsText {
   std::array<char, 16> bytes;
   std::uint8_t len;
 };
-const std::array<FlagsText, 512> kFlagsText = [] {
+std::array<FlagsText, 512> make_flags_text() noexcept {
   std::array<FlagsText, 512> a{};
   for (std::size_t f = 0; f < a.size(); ++f) {
     char letters[16];
@@ -97,7 +99,8 @@ const std::array<FlagsText, 512> kFlagsText = [] {
     a[f].len = static_cast<std::uint8_t>(n + 2);
   }
   return a;
-}();
+}
+const std::array<FlagsText, 512> kFlagsText = make_flags_text();
 
 std::string_view step_color(track::Step s) {
   switch (s) {

@@ -334,13 +334,16 @@ KeyWords make_key_words(const PacketSummary& p, bool& src_is_a) noexcept {
   }
   // The sides are picked without a branch: `swap` is the packet's direction, which is as often one way
   // as the other (a branch on it was mispredicted about every second packet). Side a's address is read
-  // through a pointer picked with a mask (side b's is the other one), and the ports and the versions are
-  // each one word rotated by half its width when swapped: fewer instructions than a mask per word.
-  const auto src_at = reinterpret_cast<std::uintptr_t>(p.src.bytes.data());
-  const auto dst_at = reinterpret_cast<std::uintptr_t>(p.dst.bytes.data());
-  const std::uintptr_t a_at = select(swap, dst_at, src_at);
-  const auto* a_bytes = reinterpret_cast<const std::uint8_t*>(a_at);
-  const auto* b_bytes = reinterpret_cast<const std::uint8_t*>(a_at ^ src_at ^ dst_at);
+  // at an offset into the summary picked with a mask (side b's is the other one), and the ports and the
+  // versions are each one word rotated by half its width when swapped: fewer instructions than a mask
+  // per word.
+  static_assert(std::is_standard_layout_v<PacketSummary> && std::is_standard_layout_v<net::IpAddress>);
+  constexpr std::size_t kSrc = offsetof(PacketSummary, src) + offsetof(net::IpAddress, bytes);
+  constexpr std::size_t kDst = offsetof(PacketSummary, dst) + offsetof(net::IpAddress, bytes);
+  const std::size_t a_at = select(swap, kDst, kSrc);
+  const auto* const summary = reinterpret_cast<const std::uint8_t*>(&p);
+  const std::uint8_t* const a_bytes = summary + a_at;
+  const std::uint8_t* const b_bytes = summary + (a_at ^ kSrc ^ kDst);
   const unsigned turn = swap ? 16U : 0U;
   const std::uint32_t ports = std::rotr(static_cast<std::uint32_t>(p.sport | static_cast<std::uint32_t>(p.dport) << 16U), static_cast<int>(turn));
   const auto versions = static_cast<std::uint16_t>(std::rotr(static_cast<std::uint16_t>(p.src.version | p.dst.version << 8U), static_cast<int>(turn / 2U)));
