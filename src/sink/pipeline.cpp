@@ -183,6 +183,17 @@ std::thread start_thread(const char* name, F f) {
   return t;
 }
 
+/// What a decoded frame adds to the run's problem counts (RunSummary's truncated, invalid and
+/// bad_checksums): Pipeline::decode_raw() with one thread, the printing thread with two.
+void count_problems(const decode::DecodedFrame& f, std::uint64_t& truncated, std::uint64_t& invalid,
+                    std::uint64_t& bad_checksums) noexcept {
+  if (f.problem.status == decode::Status::kTruncated) ++truncated;
+  if (f.problem.status == decode::Status::kInvalid) ++invalid;
+  if (decode::has(f.anomalies, decode::Anomaly::kL4ChecksumBad) || decode::has(f.anomalies, decode::Anomaly::kIpChecksumBad)) {
+    ++bad_checksums;
+  }
+}
+
 }  // namespace
 
 /// The packet-printing modes on two threads (PipelineOptions::jobs): the calling thread reads, summarises
@@ -349,12 +360,7 @@ struct Pipeline::PrintHandoff {
           }
           const capture::RawFrame& raw = b->raws[i];
           decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame, decode);
-          if (frame.problem.status == decode::Status::kTruncated) ++truncated;
-          if (frame.problem.status == decode::Status::kInvalid) ++invalid;
-          if (decode::has(frame.anomalies, decode::Anomaly::kL4ChecksumBad) ||
-              decode::has(frame.anomalies, decode::Anomaly::kIpChecksumBad)) {
-            ++bad_checksums;
-          }
+          count_problems(frame, truncated, invalid, bad_checksums);
           const PacketEvent ev{raw, frame, b->labelled[i] ? &b->labels[i] : nullptr};
           for (Sink* s : sinks) s->packet(ev);
         }
@@ -477,12 +483,7 @@ bool Pipeline::decode_raw(const capture::RawFrame& raw, decode::DecodedFrame& ou
   decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, out, opts_.decode);
   ++totals_.frames_matched;
   totals_.frames_read = raw.frame_no;
-  if (out.problem.status == decode::Status::kTruncated) ++totals_.truncated;
-  if (out.problem.status == decode::Status::kInvalid) ++totals_.invalid;
-  if (decode::has(out.anomalies, decode::Anomaly::kL4ChecksumBad) ||
-      decode::has(out.anomalies, decode::Anomaly::kIpChecksumBad)) {
-    ++totals_.bad_checksums;
-  }
+  count_problems(out, totals_.truncated, totals_.invalid, totals_.bad_checksums);
   const decode::Transport tr = out.transport;
   const bool trackable = tr == decode::Transport::kTcp || tr == decode::Transport::kUdp ||
                          tr == decode::Transport::kIcmp || tr == decode::Transport::kIcmp6;

@@ -46,61 +46,56 @@ std::string_view step_text(track::Step s) {
   return track::step_name(s);
 }
 
-/// A column's text in a cell of 32 bytes, blank after the text: written with one fixed-size copy (a copy
-/// of the text's own length was a call into the C library per column, two per TCP line).
+/// A column's text in a cell of N bytes, blank after the text: written with one fixed-size copy (a copy
+/// of the text's own length was a call into the C library per column).
+template <std::size_t N>
 struct PaddedText {
-  std::array<char, detail::kMaxPadWidth> bytes;
+  std::array<char, N> bytes;
   std::uint8_t len;
 };
-PaddedText padded(std::string_view s) noexcept {
-  PaddedText p{};
+template <std::size_t N = detail::kMaxPadWidth>
+PaddedText<N> padded(std::string_view s) noexcept {
+  PaddedText<N> p{};
   p.bytes.fill(' ');
-  p.len = static_cast<std::uint8_t>(std::min(s.size(), p.bytes.size()));
+  p.len = static_cast<std::uint8_t>(std::min(s.size(), N));
   std::memcpy(p.bytes.data(), s.data(), p.len);
   return p;
 }
 /// The step column's cells, by track::Step (kNone: blanks).
 constexpr std::size_t kSteps = static_cast<std::size_t>(track::Step::kReset) + 1;
-std::array<PaddedText, kSteps> make_step_cells() noexcept {
-  std::array<PaddedText, kSteps> a{};
+std::array<PaddedText<32>, kSteps> make_step_cells() noexcept {
+  std::array<PaddedText<32>, kSteps> a{};
   for (std::size_t i = 0; i < kSteps; ++i) a[i] = padded(step_text(static_cast<track::Step>(i)));
   return a;
 }
-const std::array<PaddedText, kSteps> kStepCells = make_step_cells();
+const std::array<PaddedText<32>, kSteps> kStepCells = make_step_cells();
 /// The label column's cells: track::flags_label() reads FIN, SYN, RST, ACK and whether there is payload.
 std::size_t flags_cell(std::uint16_t f, std::uint32_t payload_len) noexcept {
   return (f & 0x7U) | ((f >> 1U) & 0x8U) | (payload_len != 0 ? 0x10U : 0U);
 }
-std::array<PaddedText, 32> make_flags_cells() noexcept {
-  std::array<PaddedText, 32> a{};
+std::array<PaddedText<32>, 32> make_flags_cells() noexcept {
+  std::array<PaddedText<32>, 32> a{};
   for (std::size_t k = 0; k < a.size(); ++k) {
     const auto f = static_cast<std::uint16_t>((k & 0x7U) | ((k & 0x8U) << 1U));
     a[k] = padded(track::flags_label(f, (k & 0x10U) != 0 ? 1U : 0U));
   }
   return a;
 }
-const std::array<PaddedText, 32> kFlagsCells = make_flags_cells();
-
-/// The flags column: "[S.]" and blanks to 16 bytes, by the nine flag bits format_tcp_flags() names (one
-/// fixed-size copy per line instead of a walk over the bits).
-struct FlagsText {
-  std::array<char, 16> bytes;
-  std::uint8_t len;
-};
-std::array<FlagsText, 512> make_flags_text() noexcept {
-  std::array<FlagsText, 512> a{};
+const std::array<PaddedText<32>, 32> kFlagsCells = make_flags_cells();
+/// The flags column's cells, "[S.]", by the nine flag bits format_tcp_flags() names (one fixed-size copy
+/// per line instead of a walk over the bits).
+std::array<PaddedText<16>, 512> make_flags_text() noexcept {
+  std::array<PaddedText<16>, 512> a{};
   for (std::size_t f = 0; f < a.size(); ++f) {
-    char letters[16];
-    const std::size_t n = format_tcp_flags(static_cast<std::uint16_t>(f), letters);  // at most 9 letters
-    a[f].bytes.fill(' ');
-    a[f].bytes[0] = '[';
-    std::memcpy(a[f].bytes.data() + 1, letters, n);
-    a[f].bytes[n + 1] = ']';
-    a[f].len = static_cast<std::uint8_t>(n + 2);
+    char text[16];
+    text[0] = '[';
+    const std::size_t n = format_tcp_flags(static_cast<std::uint16_t>(f), text + 1);  // at most 9 letters
+    text[n + 1] = ']';
+    a[f] = padded<16>(std::string_view(text, n + 2));
   }
   return a;
 }
-const std::array<FlagsText, 512> kFlagsText = make_flags_text();
+const std::array<PaddedText<16>, 512> kFlagsText = make_flags_text();
 
 std::string_view step_color(track::Step s) {
   switch (s) {
@@ -322,7 +317,7 @@ Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
   const auto& t = f.tcp;
   {  // "[S.]" in a column of 6
     static_assert(decode::tcp_flag::kAe == 0x100U, "kFlagsText covers the nine flag bits");
-    const FlagsText& flags = kFlagsText[t.flags & 0x1FFU];
+    const PaddedText<16>& flags = kFlagsText[t.flags & 0x1FFU];
     c.put_cell<16>(flags.bytes.data(), flags.len, 6);
   }
   c.put(' ');
@@ -343,7 +338,7 @@ Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
   c.put(' ');
   const track::Step step = label != nullptr ? label->step : track::Step::kNone;
   if (step == track::Step::kNone || !opts_.color) {
-    const PaddedText& cell = kStepCells[std::min(static_cast<std::size_t>(step), kSteps - 1)];
+    const PaddedText<32>& cell = kStepCells[std::min(static_cast<std::size_t>(step), kSteps - 1)];
     c.put_cell(cell.bytes.data(), cell.len, kStepWidth);
   } else {
     const std::string_view text = step_text(step);
@@ -354,7 +349,7 @@ Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
     c.put_spaces(text.size() < kStepWidth ? kStepWidth - text.size() : 0);
   }
   c.put(' ');
-  const PaddedText& flags_text = kFlagsCells[flags_cell(t.flags, t.payload_len)];
+  const PaddedText<32>& flags_text = kFlagsCells[flags_cell(t.flags, t.payload_len)];
   c.put_cell(flags_text.bytes.data(), flags_text.len, 8);
   // Notes: options, timing, retransmission, checksum.
   if (label != nullptr && label->retransmission) {

@@ -53,14 +53,11 @@ inline std::uint32_t add_partial(std::uint32_t sum, std::uint32_t part) noexcept
 }  // namespace detail
 
 /// checksum_add() of `n` bytes at `p` where n is a multiple of 4 (an IPv4 header): inline, one 32-bit
-/// load per word. The decoder runs it on every IPv4 packet, where the general function's loop set-up
-/// and tail tests cost more than the sum itself.
+/// load per word. (The decoder sums headers with detail::sum_words() and folds once: checksum_verifies_native().)
 inline std::uint32_t checksum_add_words(std::uint32_t sum, const std::byte* p, std::size_t n) noexcept {
   return detail::add_partial(sum, detail::fold_to_network(detail::sum_words(p, n)));
 }
 
-/// The running sum of a TCP/UDP/ICMPv6 pseudo-header (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1): both
-/// addresses (`alen` bytes each, 4 or 16) in one fold, then the protocol and the upper-layer length.
 /// The pseudo-header's protocol and upper-layer length (RFC 9293 §3.1, RFC 8200 §8.1) as they count in a
 /// host-order sum (native_sum()): each a big-endian 16-bit word. Add the addresses' detail::sum_words().
 constexpr std::uint64_t native_pseudo_tail(std::uint8_t proto, std::uint32_t l4_len) noexcept {
@@ -69,15 +66,6 @@ constexpr std::uint64_t native_pseudo_tail(std::uint8_t proto, std::uint32_t l4_
     return v & 0xFFFFU;
   };
   return word(proto) + word(l4_len >> 16U) + word(l4_len & 0xFFFFU);
-}
-
-inline std::uint32_t pseudo_header_sum(const std::byte* src, const std::byte* dst, std::size_t alen,
-                                       std::uint8_t proto, std::uint32_t l4_len) noexcept {
-  std::uint32_t sum = detail::fold_to_network(detail::sum_words(src, alen) + detail::sum_words(dst, alen));
-  sum += proto;
-  sum += l4_len >> 16U;
-  sum += l4_len & 0xFFFFU;
-  return sum;
 }
 
 /// Folds a running sum to 16 bits and complements it: the value to put in a checksum field,
