@@ -3,7 +3,7 @@
 // is the captured frame. Besides "no crash, no sanitizer report" it checks what the header promises:
 // every span points into the frame, offsets stay inside the captured bytes, a DecodedFrame reused
 // across frames (as the pipeline does) gives the same answer as a fresh one, and summarize_flow() agrees
-// with from_frame() wherever it accepts a frame.
+// with from_frame() wherever it accepts a frame (and points at the same TCP option bytes).
 
 #include <array>
 #include <cstddef>
@@ -124,8 +124,16 @@ int decode_frame_one(const std::uint8_t* data, std::size_t size) {
   // The pipeline's short way to a tracker summary: where it accepts the frame, exactly the long way's.
   decode::FlowSummary quick;
   bool quick_bad = false;
-  if (decode::summarize_flow(dlt, frame, wire_len, 7, quick, quick_bad, dopts)) {
+  Bytes quick_options;
+  if (decode::summarize_flow(dlt, frame, wire_len, 7, quick, quick_bad, dopts, &quick_options)) {
     SYNSCOPE_FUZZ_CHECK(fresh.ok());
+    // The text sink prints an accepted segment from these: the very bytes decode_frame() points at.
+    if (quick.proto == 6) {
+      SYNSCOPE_FUZZ_CHECK(quick_options.data() == fresh.tcp.options.data() &&
+                          quick_options.size() == fresh.tcp.options.size());
+    } else {
+      SYNSCOPE_FUZZ_CHECK(quick_options.empty());
+    }
     const track::PacketSummary slow = track::from_frame(fresh, 7);
     SYNSCOPE_FUZZ_CHECK(same_summary(quick, slow));
     SYNSCOPE_FUZZ_CHECK(quick_bad == (decode::has(fresh.anomalies, decode::Anomaly::kL4ChecksumBad) ||

@@ -44,7 +44,7 @@ void set_address(net::IpAddress& a, const std::byte* p, std::size_t n) noexcept 
 /// both addresses for the pseudo-header. Fills the transport fields of `out`; false to decline. Inlined
 /// into both of its callers: a call here cost a prologue and an epilogue of six saved registers per packet.
 [[gnu::always_inline]] inline bool summarize_transport(Bytes seg, std::uint8_t proto, bool v6, std::uint64_t addr_sum, FlowSummary& out,
-                         bool& l4_bad, const DecodeOptions& opts) noexcept {
+                         bool& l4_bad, const DecodeOptions& opts, Bytes* tcp_options) noexcept {
   const auto seg_len = static_cast<std::uint32_t>(seg.size());
   if (proto == kProtoTcp) {
     if (seg_len < 20) return false;
@@ -58,6 +58,7 @@ void set_address(net::IpAddress& a, const std::byte* p, std::size_t n) noexcept 
     out.window = load_be16(seg, 14);
     out.payload_len = seg_len - doff;
     const Bytes options = seg.subspan(20, doff - 20);
+    if (tcp_options != nullptr) *tcp_options = options;
     if (is_nop_nop_timestamps(options)) {
       // The commonest block sets, of the negotiation fields, only has_timestamps: set from a constant.
       // (Read back from the summary summarize_tcp_options() had just written a byte at a time, two of the
@@ -90,6 +91,7 @@ void set_address(net::IpAddress& a, const std::byte* p, std::size_t n) noexcept 
     out.window = 0;
     out.payload_len = ulen - 8U;
     set_syn_options(out, TcpOptionSummary{});
+    if (tcp_options != nullptr) *tcp_options = {};
     // RFC 768: zero means "no checksum" over IPv4; over IPv6 it is mandatory, so zero is bad (RFC 8200 §8.1).
     if (opts.verify_checksums && !(field == 0 && !v6)) {
       const std::uint64_t sum = net::native_sum(seg.first(ulen)) + addr_sum + net::native_pseudo_tail(kProtoUdp, ulen);
@@ -102,7 +104,7 @@ void set_address(net::IpAddress& a, const std::byte* p, std::size_t n) noexcept 
 }  // namespace
 
 bool summarize_flow(std::uint32_t dlt, Bytes frame, std::uint32_t /*wire_len*/, std::int64_t ts_ns, FlowSummary& out,
-                    bool& bad_checksum, DecodeOptions opts) noexcept {
+                    bool& bad_checksum, DecodeOptions opts, Bytes* tcp_options) noexcept {
   // The wire length plays no part: every case accepted here has the whole IP packet captured, and
   // decode_frame() consults the wire length only when the IP length reaches beyond the captured bytes.
   std::size_t off = 0;
@@ -160,7 +162,7 @@ bool summarize_flow(std::uint32_t dlt, Bytes frame, std::uint32_t /*wire_len*/, 
     if ((proto != kProtoTcp && proto != kProtoUdp) || total < 28) return false;
     out.proto = proto;
     const std::uint64_t addr_sum = net::detail::sum_words(b.data() + 12, 8);  // source and destination
-    if (!summarize_transport(b.subspan(20, total - 20U), proto, false, addr_sum, out, l4_bad, opts)) return false;
+    if (!summarize_transport(b.subspan(20, total - 20U), proto, false, addr_sum, out, l4_bad, opts, tcp_options)) return false;
     // The header's sum: its first 12 bytes, then the addresses already summed for the pseudo-header.
     if (opts.verify_checksums) ip_bad = !net::checksum_verifies_native(net::detail::sum_words(b.data(), 12) + addr_sum);
     set_address(out.src, b.data() + 12, 4);
@@ -173,7 +175,7 @@ bool summarize_flow(std::uint32_t dlt, Bytes frame, std::uint32_t /*wire_len*/, 
     if ((proto != kProtoTcp && proto != kProtoUdp) || plen < 8 || 40U + plen > b.size()) return false;
     out.proto = proto;
     const std::uint64_t addr_sum = net::detail::sum_words(b.data() + 8, 32);  // source and destination
-    if (!summarize_transport(b.subspan(40, plen), proto, true, addr_sum, out, l4_bad, opts)) return false;
+    if (!summarize_transport(b.subspan(40, plen), proto, true, addr_sum, out, l4_bad, opts, tcp_options)) return false;
     set_address(out.src, b.data() + 8, 16);
     set_address(out.dst, b.data() + 24, 16);
     out.ip_len = 40U + plen;

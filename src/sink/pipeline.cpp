@@ -12,12 +12,17 @@
 #include <pthread.h>
 #include <signal.h>
 #include <span>
+#include <stdexcept>
 #include <thread>
 
 #include "synscope/decode/flow.hpp"
 #include "synscope/track/summary.hpp"
 
 namespace synscope::sink {
+
+void Sink::packet_summary(const SummaryEvent& /*ev*/) {
+  throw std::logic_error("Sink::packet_summary() called on a sink that does not print summaries");
+}
 
 /// A ring of kBlocks blocks between the decoding thread (the producer, which fills the block at
 /// `published`) and the tracking threads (one per shard; each works through every block in order). The
@@ -225,6 +230,7 @@ struct Pipeline::PrintHandoff {
   std::array<Block, kBlocks> blocks;
   std::vector<Sink*> sinks;
   decode::DecodeOptions decode;          // the printing thread's
+  bool summaries = false;                // every sink prints summaries (Pipeline::summaries_)
   decode::DecodeOptions summary_decode;  // the calling thread's summaries (checksums only if the tracker needs them)
   // Counted by the printing thread from its decode of every frame, as Pipeline::decode_raw() counts them
   // with one thread (the calling thread counts frames_matched and frames_read).
@@ -345,6 +351,8 @@ struct Pipeline::PrintHandoff {
 
   void print_loop() {
     decode::DecodedFrame frame;
+    track::PacketSummary pkt;
+    Bytes tcp_options;
     std::uint64_t cursor = 0;
     try {
       for (;;) {
@@ -359,9 +367,18 @@ struct Pipeline::PrintHandoff {
             for (Sink* s : sinks) s->conn(b->recs[r].rec);
           }
           const capture::RawFrame& raw = b->raws[i];
+          const track::PacketLabel* const label = b->labelled[i] ? &b->labels[i] : nullptr;
+          bool bad_checksum = false;
+          if (summaries &&
+              decode::summarize_flow(raw.dlt, raw.bytes, raw.wire_len, raw.ts_ns, pkt, bad_checksum, decode, &tcp_options)) {
+            bad_checksums += bad_checksum ? 1U : 0U;  // what count_problems() counts for it
+            const SummaryEvent ev{raw, pkt, tcp_options, label};
+            for (Sink* s : sinks) s->packet_summary(ev);
+            continue;
+          }
           decode::decode_frame(raw.dlt, raw.bytes, raw.wire_len, frame, decode);
           count_problems(frame, truncated, invalid, bad_checksums);
-          const PacketEvent ev{raw, frame, b->labelled[i] ? &b->labels[i] : nullptr};
+          const PacketEvent ev{raw, frame, label};
           for (Sink* s : sinks) s->packet(ev);
         }
         for (; r < b->n_recs; ++r) {
@@ -379,10 +396,13 @@ struct Pipeline::PrintHandoff {
 
 Pipeline::Pipeline(const PipelineOptions& opts, std::vector<Sink*> sinks)
     : opts_(opts), sinks_(std::move(sinks)) {
+  summaries_ = opts_.print_summaries && !sinks_.empty() &&
+               std::all_of(sinks_.begin(), sinks_.end(), [](const Sink* s) { return s->prints_summaries(); });
   if (opts_.jobs >= 2 && opts_.packet_events) {
     print_ = std::make_unique<PrintHandoff>();
     print_->sinks = sinks_;
     print_->decode = opts_.decode;
+    print_->summaries = summaries_;
     print_->summary_decode = opts_.decode;
     if (opts_.tracker.ignore_bad_checksums) print_->summary_decode.verify_checksums = false;
   }
@@ -597,16 +617,36 @@ void Pipeline::print_group(std::span<const capture::RawFrame> frames) {
   Ahead& a = *ahead_;
   const std::size_t n = std::min(frames.size(), kGroup);
   for (std::size_t i = 0; i < n; ++i) {
-    a.tracked[i] = decode_raw(frames[i], a.frames[i]);
-    if (a.tracked[i]) a.pkts[i] = track::from_frame(a.frames[i], frames[i].ts_ns);
+    const capture::RawFrame& raw = frames[i];
+    if (summaries_) {
+      // The short way (counted as summarize_raw() counts it).
+      bool bad_checksum = false;
+      a.summarized[i] = decode::summarize_flow(raw.dlt, raw.bytes, raw.wire_len, raw.ts_ns, a.pkts[i], bad_checksum,
+                                               opts_.decode, &a.options[i]);
+      if (a.summarized[i]) {
+        ++totals_.frames_matched;
+        totals_.frames_read = raw.frame_no;
+        totals_.bad_checksums += bad_checksum ? 1U : 0U;
+        a.tracked[i] = opts_.track;
+        continue;
+      }
+    }
+    a.tracked[i] = decode_raw(raw, a.frames[i]);
+    if (a.tracked[i]) a.pkts[i] = track::from_frame(a.frames[i], raw.ts_ns);
   }
   keys_ahead(n);
   prefetch_ahead(n);
   for (std::size_t i = 0; i < n; ++i) {
     // Initialised from the call (built in place), not assigned: see ConnTracker::Impl::update().
     const track::PacketLabel label = a.tracked[i] ? tracker_->update(a.pkts[i], a.keys[i]) : track::PacketLabel{};
-    const PacketEvent ev{frames[i], a.frames[i], label.conn_id != 0 ? &label : nullptr};
-    for (Sink* s : sinks_) s->packet(ev);
+    const track::PacketLabel* const l = label.conn_id != 0 ? &label : nullptr;
+    if (a.summarized[i]) {
+      const SummaryEvent ev{frames[i], a.pkts[i], a.options[i], l};
+      for (Sink* s : sinks_) s->packet_summary(ev);
+    } else {
+      const PacketEvent ev{frames[i], a.frames[i], l};
+      for (Sink* s : sinks_) s->packet(ev);
+    }
   }
 }
 

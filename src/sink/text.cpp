@@ -137,16 +137,16 @@ void put_problem(Writer& w, const decode::Problem& p) {
 }
 
 /// `cut`: the snap length ended the header inside the options; the "[|tcp]" marker says so already.
-Cursor put_tcp_options(Cursor c, const decode::TcpInfo& tcp, bool cut) noexcept {
+Cursor put_tcp_options(Cursor c, Bytes options, bool cut) noexcept {
   // What the walk below prints for the commonest option block, without walking.
-  if (decode::is_nop_nop_timestamps(tcp.options)) {
+  if (decode::is_nop_nop_timestamps(options)) {
     c.put("TS val ");
-    c.put_u32(load_be32(tcp.options, 4));
+    c.put_u32(load_be32(options, 4));
     c.put(" ecr ");
-    c.put_u32(load_be32(tcp.options, 8));
+    c.put_u32(load_be32(options, 8));
     return c;
   }
-  decode::TcpOptionIterator it(tcp.options);
+  decode::TcpOptionIterator it(options);
   decode::TcpOption o;
   bool first = true;
   while (it.next(o)) {
@@ -311,10 +311,7 @@ Cursor TextSink::put_endpoint(Cursor c, const net::IpAddress& a, int port, std::
   return c;
 }
 
-Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
-  const DecodedFrame& f = ev.frame;
-  const track::PacketLabel* label = ev.label;
-  const auto& t = f.tcp;
+Cursor TextSink::put_tcp(Cursor c, const TcpLine& t, const track::PacketLabel* label) {
   {  // "[S.]" in a column of 6
     static_assert(decode::tcp_flag::kAe == 0x100U, "kFlagsText covers the nine flag bits");
     const PaddedText<16>& flags = kFlagsText[t.flags & 0x1FFU];
@@ -370,14 +367,14 @@ Cursor TextSink::put_tcp(Cursor c, const PacketEvent& ev) {
   }
   if (!t.options.empty()) {
     c.put(' ');
-    c = put_tcp_options(c, t, f.problem.status == decode::Status::kTruncated && f.problem.layer == decode::Layer::kTcp);
+    c = put_tcp_options(c, t.options, t.options_cut);
   }
   if ((t.flags & (decode::tcp_flag::kSyn | decode::tcp_flag::kFin | decode::tcp_flag::kRst)) == 0 ||
       (t.flags & decode::tcp_flag::kSyn) != 0) {
     c.put(" win ");
     c.put_u32(t.window);
   }
-  if (t.checksum_state == decode::ChecksumState::kBad) c.put(" bad-csum");
+  if (t.bad_checksum) c.put(" bad-csum");
   return c;
 }
 
@@ -393,6 +390,50 @@ void TextSink::put_endpoint(Writer& w, const net::IpAddress& a, int port, std::s
   w.advance(static_cast<std::size_t>(c.pos() - start));
 }
 
+Cursor TextSink::put_line_start(Cursor c, const capture::RawFrame& raw) {
+  frame_number_.put_right(c, raw.frame_no, 5);
+  c.put("  ");
+  c = put_time_of_day(c, raw.ts_ns);
+  c.put("  ");
+  return c;
+}
+
+Cursor TextSink::put_udp(Cursor c, std::uint32_t payload_len, bool bad_checksum) noexcept {
+  c.put("udp    ");
+  c.put_spaces(12 + 1);  // no seq:ack
+  const char* const len_start = c.pos();
+  c.put_u32(payload_len);
+  c.pad_from(len_start, 6);
+  c.put("                 UDP");
+  if (bad_checksum) c.put(" bad-csum");
+  return c;
+}
+
+void TextSink::packet_summary(const SummaryEvent& ev) {
+  // packet()'s TCP or UDP line for a frame decode_frame() finds no problem in, from the same values: the
+  // summary's fields are from_frame()'s (decode_flow_test, the decode fuzz target), ev.tcp_options the
+  // TcpInfo::options (the same), and the frame has no problem marker.
+  if (!packet_header_done_) packet_header();
+  Writer& w = out_;
+  const track::PacketSummary& p = ev.pkt;
+  char* const line = w.room(kLineRoom);
+  Cursor c = put_line_start(Cursor(line), ev.raw);
+  c = put_endpoint(c, p.src, p.sport, kEndpointWidth);
+  c.put(" > ");
+  c = put_endpoint(c, p.dst, p.dport, kEndpointWidth);
+  c.put(' ');
+  if (p.proto == 6) {
+    c = put_tcp(c, TcpLine{p.tcp_flags, p.seq, p.ack_seq, p.payload_len, p.window, p.checksum_bad, false, ev.tcp_options},
+                ev.label);
+  } else {
+    c = put_udp(c, p.payload_len, p.checksum_bad);  // from_frame(): the length field's, as decode_frame()'s
+  }
+  if (p.ip_checksum_bad) c.put(" bad-ip-csum");
+  c.put('\n');  // within kLineRoom: the 32 bytes of padding slack are beyond the longest line
+  assert(c.pos() - line <= static_cast<std::ptrdiff_t>(kMaxLinePrefix + kMaxTcpText + 1));  // the sanitizer build checks
+  w.advance(static_cast<std::size_t>(c.pos() - line));
+}
+
 void TextSink::packet(const PacketEvent& ev) {
   if (!opts_.packets) return;
   if (!packet_header_done_) packet_header();
@@ -401,11 +442,7 @@ void TextSink::packet(const PacketEvent& ev) {
 
   // The line up to the problem marker is written through a cursor into room for its longest form.
   char* const line = w.room(kLineRoom);
-  Cursor c(line);
-  frame_number_.put_right(c, ev.raw.frame_no, 5);
-  c.put("  ");
-  c = put_time_of_day(c, ev.raw.ts_ns);
-  c.put("  ");
+  Cursor c = put_line_start(Cursor(line), ev.raw);
 
   if (!f.has_ip()) {
     w.advance(static_cast<std::size_t>(c.pos() - line));
@@ -437,8 +474,17 @@ void TextSink::packet(const PacketEvent& ev) {
   c.put(" > ");
   c = put_endpoint(c, f.ip.dst, dport, kEndpointWidth);
   c.put(' ');
-  if (f.transport == Transport::kTcp) {
-    c = put_tcp(c, ev);
+  if (f.transport == Transport::kTcp || f.transport == Transport::kUdp) {
+    if (f.transport == Transport::kTcp) {
+      const decode::TcpInfo& t = f.tcp;
+      const bool cut = f.problem.status == decode::Status::kTruncated && f.problem.layer == decode::Layer::kTcp;
+      c = put_tcp(c,
+                  TcpLine{t.flags, t.seq, t.ack_seq, t.payload_len, t.window,
+                          t.checksum_state == decode::ChecksumState::kBad, cut, t.options},
+                  ev.label);
+    } else {
+      c = put_udp(c, f.udp.payload_len, f.udp.checksum_state == decode::ChecksumState::kBad);
+    }
     if (f.ip.header_checksum == decode::ChecksumState::kBad) c.put(" bad-ip-csum");
     assert(c.pos() - line <= static_cast<std::ptrdiff_t>(kMaxLinePrefix + kMaxTcpText));  // the sanitizer build checks
     w.advance(static_cast<std::size_t>(c.pos() - line));
@@ -449,16 +495,9 @@ void TextSink::packet(const PacketEvent& ev) {
   w.advance(static_cast<std::size_t>(c.pos() - line));
 
   switch (f.transport) {
-    case Transport::kTcp:  // above
+    case Transport::kTcp:  // both above
+    case Transport::kUdp:
       break;
-    case Transport::kUdp: {
-      w.put("udp    ");
-      w.put_spaces(12 + 1);  // no seq:ack
-      w.put_u64_left(f.udp.payload_len, 6);
-      w.put("                 UDP");
-      if (f.udp.checksum_state == decode::ChecksumState::kBad) w.put(" bad-csum");
-      break;
-    }
     case Transport::kIcmp:
     case Transport::kIcmp6: {
       const auto& i = f.icmp;

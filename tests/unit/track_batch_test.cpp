@@ -503,7 +503,10 @@ std::string contents(std::FILE* f) {
 
 /// The text and JSON output of a packet-printing Pipeline over `path`: frame by frame through process()
 /// (`batch` 0) or through process_batch() on the reader's batches of 1, 2, … `batch` frames, cycling.
-std::string printed_both_ways(const std::string& path, std::size_t batch, unsigned jobs = 1) {
+/// Without `json`, the text sink alone (which prints the frames summarize_flow() accepts from their
+/// summaries in process_batch(), unless `summaries` is false).
+std::string printed_both_ways(const std::string& path, std::size_t batch, unsigned jobs = 1, bool json = true,
+                              bool summaries = true) {
   std::FILE* text_file = std::tmpfile();
   std::FILE* json_file = std::tmpfile();
   REQUIRE(text_file != nullptr);
@@ -515,11 +518,13 @@ std::string printed_both_ways(const std::string& path, std::size_t batch, unsign
     synscope::sink::TextOptions to;
     to.utc = true;
     synscope::sink::TextSink text(text_out, to);
-    synscope::sink::JsonSink json(json_out, synscope::sink::JsonOptions{});
+    synscope::sink::JsonSink json_sink(json_out, synscope::sink::JsonOptions{});
     synscope::sink::PipelineOptions o;
     o.tracker.hash_seed = 1;
     o.jobs = jobs;
-    synscope::sink::Pipeline pipe(o, {&text, &json});
+    o.print_summaries = summaries;
+    synscope::sink::Pipeline pipe(o, json ? std::vector<synscope::sink::Sink*>{&text, &json_sink}
+                                          : std::vector<synscope::sink::Sink*>{&text});
     CHECK(pipe.threaded() == (jobs >= 2));
     synscope::sink::RunSummary s;
     try {
@@ -566,6 +571,22 @@ TEST_CASE("Pipeline printing packets: process_batch (decoded and prefetched in g
     bytes += one.size();
   }
   MESSAGE(files.size() << " captures, " << bytes << " bytes of text and JSON compared");
+  CHECK(bytes > 10'000U);
+}
+
+TEST_CASE("Pipeline printing text: packets printed from their summaries read as decoded frames do") {
+  const std::vector<std::string> files = capture_files();
+  REQUIRE(files.size() >= 10);
+  std::size_t bytes = 0;
+  for (const std::string& f : files) {
+    INFO(f);
+    const std::string decoded = printed_both_ways(f, 0, 1, false);  // process(): decode_frame() for every frame
+    CHECK(printed_both_ways(f, 40, 1, false) == decoded);
+    CHECK(printed_both_ways(f, 40, 1, false, false) == decoded);
+    CHECK(printed_both_ways(f, 40, 2, false) == decoded);  // the printing thread takes the short way too
+    bytes += decoded.size();
+  }
+  MESSAGE(files.size() << " captures, " << bytes << " bytes of text compared");
   CHECK(bytes > 10'000U);
 }
 
@@ -727,4 +748,105 @@ TEST_CASE("Pipeline printing packets on two threads: after a failure there, ever
   CHECK_THROWS_WITH_AS(pipe.process(raws[fed + 16]), "sink failed on purpose", std::runtime_error);
   CHECK_THROWS_WITH_AS(pipe.finish({}), "sink failed on purpose", std::runtime_error);
   CHECK(sink.lines.size() == 99);  // nothing printed after the failure, no summary
+}
+
+namespace {
+
+/// Counts how the pipeline hands packets over: as decoded frames or as summaries.
+class SummaryCountingSink final : public synscope::sink::Sink {
+ public:
+  explicit SummaryCountingSink(bool prints) : prints_(prints) {}
+  std::size_t packets = 0;
+  std::size_t summaries = 0;
+  std::size_t with_options = 0;
+  std::size_t udp = 0;
+  void packet(const synscope::sink::PacketEvent& /*ev*/) override { ++packets; }
+  void packet_summary(const synscope::sink::SummaryEvent& ev) override {
+    CHECK(prints_);
+    CHECK((ev.pkt.proto == 6 || ev.pkt.proto == 17));
+    ++summaries;
+    if (!ev.tcp_options.empty()) ++with_options;
+    if (ev.pkt.proto == 17) {
+      ++udp;
+      CHECK(ev.tcp_options.empty());
+    }
+  }
+  void conn(const ConnRecord& /*r*/) override {}
+  void finish(const synscope::sink::RunSummary& /*s*/) override {}
+  void flush() override {}
+  [[nodiscard]] bool prints_summaries() const noexcept override { return prints_; }
+
+ private:
+  bool prints_;
+};
+
+void feed_batches(synscope::sink::Pipeline& pipe, const std::string& path) {
+  synscope::capture::FileSource src({path}, {});
+  std::vector<synscope::capture::RawFrame> frames(64);
+  for (;;) {
+    const std::size_t n = src.next_batch(std::span<synscope::capture::RawFrame>(frames.data(), frames.size()));
+    if (n == 0) break;
+    pipe.process_batch(std::span<const synscope::capture::RawFrame>(frames.data(), n));
+  }
+  pipe.finish({});
+}
+
+}  // namespace
+
+TEST_CASE("Pipeline: summaries go to sink.packet_summary() only when every sink prints them") {
+  // handshake.pcap: TCP segments with options; udp.pcap: UDP datagrams; icmp.pcap: ICMP, which always
+  // takes decode_frame(), and two UDP probes.
+  const std::string handshake = std::string(SYNSCOPE_SOURCE_DIR) + "/captures/handshake.pcap";
+  SUBCASE("one sink that prints summaries") {
+    SummaryCountingSink s(true);
+    synscope::sink::Pipeline pipe(synscope::sink::PipelineOptions{}, {&s});
+    feed_batches(pipe, handshake);
+    CHECK(s.summaries > 0);
+    CHECK(s.with_options > 0);
+    CHECK(s.summaries + s.packets == pipe.totals().frames_matched);
+  }
+  SUBCASE("UDP datagrams") {
+    SummaryCountingSink s(true);
+    synscope::sink::Pipeline pipe(synscope::sink::PipelineOptions{}, {&s});
+    feed_batches(pipe, std::string(SYNSCOPE_SOURCE_DIR) + "/captures/udp.pcap");
+    CHECK(s.udp > 0);
+    CHECK(s.summaries + s.packets == pipe.totals().frames_matched);
+  }
+  SUBCASE("not every sink prints them: decoded frames for all") {
+    SummaryCountingSink a(true);
+    SummaryCountingSink b(false);
+    synscope::sink::Pipeline pipe(synscope::sink::PipelineOptions{}, {&a, &b});
+    feed_batches(pipe, handshake);
+    CHECK(a.summaries == 0);
+    CHECK(b.summaries == 0);
+    CHECK(a.packets == pipe.totals().frames_matched);
+    CHECK(a.packets > 0);
+  }
+  SUBCASE("turned off") {
+    SummaryCountingSink s(true);
+    synscope::sink::PipelineOptions o;
+    o.print_summaries = false;
+    synscope::sink::Pipeline pipe(o, {&s});
+    feed_batches(pipe, handshake);
+    CHECK(s.summaries == 0);
+    CHECK(s.packets == pipe.totals().frames_matched);
+  }
+  SUBCASE("ICMP: decoded frames") {
+    SummaryCountingSink s(true);
+    synscope::sink::Pipeline pipe(synscope::sink::PipelineOptions{}, {&s});
+    feed_batches(pipe, std::string(SYNSCOPE_SOURCE_DIR) + "/captures/icmp.pcap");
+    CHECK(s.summaries == s.udp);  // the two UDP probes that drew port unreachables
+    CHECK(s.udp == 2);
+    CHECK(s.packets + s.summaries == pipe.totals().frames_matched);
+    CHECK(s.packets > 0);
+  }
+}
+
+TEST_CASE("Sink::packet_summary() on a sink that does not print summaries is an error, not a silent drop") {
+  SummaryCountingSink s(false);
+  synscope::sink::Sink& base = s;
+  // SummaryCountingSink overrides packet_summary(); the base class's own is what a sink without it gets.
+  const synscope::capture::RawFrame raw{};
+  const synscope::track::PacketSummary pkt{};
+  CHECK_THROWS_AS(base.synscope::sink::Sink::packet_summary(synscope::sink::SummaryEvent{raw, pkt, {}, nullptr}), std::logic_error);
 }

@@ -62,7 +62,10 @@ inline void set_syn_options(FlowSummary& s, const TcpOptionSummary& o) noexcept 
 /// Anomaly::kIpChecksumBad or kL4ChecksumBad, and returns true; decode_frame() would report no problem.
 /// Anything else returns false and leaves `out` unspecified: decode the frame in full then. Pure: no I/O,
 /// no allocation. (flow_summary_test and the decode fuzz target hold it to from_frame().)
+/// With `tcp_options`, an accepted frame also leaves there what decode_frame() sets as TcpInfo::options
+/// (the option bytes of a TCP header, inside `frame`; empty for UDP): the text sink prints a segment
+/// from the summary and these.
 bool summarize_flow(std::uint32_t dlt, Bytes frame, std::uint32_t wire_len, std::int64_t ts_ns, FlowSummary& out,
-                    bool& bad_checksum, DecodeOptions opts = {}) noexcept;
+                    bool& bad_checksum, DecodeOptions opts = {}, Bytes* tcp_options = nullptr) noexcept;
 
 }  // namespace synscope::decode

@@ -31,6 +31,10 @@ struct PipelineOptions {
   /// each). The same output in the same order as with 1; more threads are not used. Never with live
   /// capture (the board and the expiry timer run on the calling thread).
   unsigned jobs = 1;
+  /// Printing packets with tracking on (in groups, or on the printing thread): when every sink prints a
+  /// packet from its summary (Sink::prints_summaries()), the frames decode::summarize_flow() accepts skip
+  /// decode_frame(). The same output either way (tests turn it off to compare).
+  bool print_summaries = true;
   decode::DecodeOptions decode;
   track::TrackerOptions tracker;
 };
@@ -80,7 +84,10 @@ class Pipeline {
     std::array<track::PacketSummary, kGroup> pkts;
     std::array<track::PreparedPacket, kGroup> keys;
     std::array<bool, kGroup> tracked{};
+    std::array<bool, kGroup> summarized{};  // printed by Sink::packet_summary() from pkts[i] and options[i]
+    std::array<Bytes, kGroup> options;
   };
+  bool summaries_ = false;  // print_summaries and every sink prints summaries
   std::unique_ptr<Ahead> ahead_;  // made on the first group
   void print_group(std::span<const capture::RawFrame> frames);
   void keys_ahead(std::size_t n);

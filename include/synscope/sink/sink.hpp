@@ -18,6 +18,16 @@ struct PacketEvent {
   const track::PacketLabel* label;
 };
 
+/// A TCP segment or UDP datagram that decode::summarize_flow() accepted (decode_frame() would find no
+/// problem in it), for sinks that print it from the tracker's scalars and the TCP option bytes, without
+/// a DecodedFrame.
+struct SummaryEvent {
+  const capture::RawFrame& raw;
+  const track::PacketSummary& pkt;  ///< proto 6 or 17
+  Bytes tcp_options;                ///< what decode_frame() sets as TcpInfo::options (empty for UDP)
+  const track::PacketLabel* label;
+};
+
 /// Totals handed to finish().
 struct RunSummary {
   std::uint64_t frames_read = 0;      ///< records read (before the filter)
@@ -38,6 +48,11 @@ class Sink {
   Sink& operator=(const Sink&) = delete;
 
   virtual void packet(const PacketEvent& ev) = 0;
+  /// Whether packet_summary() writes exactly what packet() would for the same frame: the pipeline then
+  /// skips decode_frame() for the frames summarize_flow() accepts, when every sink says yes.
+  [[nodiscard]] virtual bool prints_summaries() const noexcept { return false; }
+  /// Called instead of packet() only when prints_summaries() says yes (otherwise: std::logic_error).
+  virtual void packet_summary(const SummaryEvent& ev);
   virtual void conn(const track::ConnRecord& rec) = 0;
   virtual void finish(const RunSummary& summary) = 0;
   /// Pushes buffered output to the fd (per packet in live mode).

@@ -80,6 +80,9 @@ class TextSink final : public Sink {
   [[nodiscard]] bool wants_conn_uids() const noexcept override { return false; }
   TextSink(Writer& out, TextOptions opts);
   void packet(const PacketEvent& ev) override;
+  /// The per-packet lines only, and no --explain (it reads the DecodedFrame).
+  [[nodiscard]] bool prints_summaries() const noexcept override { return opts_.packets && !opts_.explain; }
+  void packet_summary(const SummaryEvent& ev) override;
   void conn(const track::ConnRecord& rec) override;
   void finish(const RunSummary& summary) override;
   void flush() override { out_.flush(); }
@@ -131,7 +134,22 @@ class TextSink final : public Sink {
   void put_endpoint(Writer& w, const net::IpAddress& a, int port, std::size_t width);
   /// The same as a string (the summary's slowest handshakes).
   std::string endpoint_string(const net::IpAddress& a, int port);
-  [[nodiscard]] Cursor put_tcp(Cursor c, const PacketEvent& ev);
+  /// What a TCP line shows of a segment, from a DecodedFrame (packet()) or a summary (packet_summary()).
+  struct TcpLine {
+    std::uint16_t flags;
+    std::uint32_t seq;
+    std::uint32_t ack_seq;
+    std::uint32_t payload_len;
+    std::uint16_t window;
+    bool bad_checksum;
+    bool options_cut;  // the snap length cut the options: no "bad-opts" for what is missing
+    Bytes options;
+  };
+  [[nodiscard]] Cursor put_tcp(Cursor c, const TcpLine& t, const track::PacketLabel* label);
+  /// The rest of a UDP line up to the IP checksum note.
+  [[nodiscard]] static Cursor put_udp(Cursor c, std::uint32_t payload_len, bool bad_checksum) noexcept;
+  /// The "#" and time columns.
+  [[nodiscard]] Cursor put_line_start(Cursor c, const capture::RawFrame& raw);
   void explain(const PacketEvent& ev);
   void color(std::string_view code);
   void color_reset();
