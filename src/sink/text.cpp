@@ -273,7 +273,7 @@ void TextSink::refresh_second(std::int64_t sec) {
   cached_hms_len_ = n;
 }
 
-Cursor TextSink::put_time_of_day(Cursor c, std::int64_t ts_ns) {
+[[gnu::always_inline]] inline Cursor TextSink::put_time_of_day(Cursor c, std::int64_t ts_ns) {
   // Local time like tcpdump; the "H:M:S." part is cached per second.
   const std::int64_t sec = ts_ns >= 0 ? ts_ns / 1'000'000'000 : (ts_ns + 1) / 1'000'000'000 - 1;
   const std::int64_t frac = ts_ns - sec * 1'000'000'000;
@@ -390,7 +390,7 @@ void TextSink::put_endpoint(Writer& w, const net::IpAddress& a, int port, std::s
   w.advance(static_cast<std::size_t>(c.pos() - start));
 }
 
-Cursor TextSink::put_line_start(Cursor c, const capture::RawFrame& raw) {
+[[gnu::always_inline]] inline Cursor TextSink::put_line_start(Cursor c, const capture::RawFrame& raw) {
   frame_number_.put_right(c, raw.frame_no, 5);
   c.put("  ");
   c = put_time_of_day(c, raw.ts_ns);
