@@ -276,6 +276,41 @@ void BM_format_text(benchmark::State& state) {
 }
 BENCHMARK(BM_format_text)->Unit(benchmark::kMillisecond);
 
+/// The text line the way the pipeline prints a frame summarize_flow() accepts (from the summary and the
+/// option bytes: TextSink::packet_summary()); the others from their DecodedFrame. The short way itself
+/// is timed with it, as the pipeline pays it in place of decode_frame().
+void BM_format_text_summaries(benchmark::State& state) {
+  const Stream& s = stream();
+  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  std::uint64_t summarized = 0;
+  {
+    sink::Writer w(devnull);
+    sink::TextOptions t;
+    t.conns = false;
+    t.utc = true;
+    sink::TextSink out(w, t);
+    for (auto _ : state) {
+      for (std::size_t i = 0; i < s.raws.size(); ++i) {
+        const capture::RawFrame& raw = s.raws[i];
+        const track::PacketLabel* label = s.labels[i].conn_id != 0 ? &s.labels[i] : nullptr;
+        track::PacketSummary pkt;
+        bool bad = false;
+        Bytes options;
+        if (decode::summarize_flow(raw.dlt, raw.bytes, raw.wire_len, raw.ts_ns, pkt, bad, {}, &options)) {
+          ++summarized;
+          out.packet_summary(sink::SummaryEvent{raw, pkt, options, label});
+        } else {
+          out.packet(sink::PacketEvent{raw, s.frames[i], label});
+        }
+      }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.raws.size()));
+  }
+  state.counters["summarized"] = static_cast<double>(summarized) / static_cast<double>(state.iterations());
+  ::close(devnull);
+}
+BENCHMARK(BM_format_text_summaries)->Unit(benchmark::kMillisecond);
+
 /// Formats every connection record of the stream into a Writer on /dev/null; items = records.
 template <typename MakeSink>
 void format_conns(benchmark::State& state, MakeSink make) {
