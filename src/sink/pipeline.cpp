@@ -510,16 +510,19 @@ bool Pipeline::decode_raw(const capture::RawFrame& raw, decode::DecodedFrame& ou
   return opts_.track && trackable;
 }
 
+[[gnu::always_inline]] inline void Pipeline::count_summarized(const capture::RawFrame& raw, bool bad_checksum) noexcept {
+  ++totals_.frames_matched;
+  totals_.frames_read = raw.frame_no;
+  totals_.bad_checksums += bad_checksum ? 1U : 0U;
+}
+
 // Inlined into process(), its only caller on the per-packet path: one call less per packet.
 [[gnu::always_inline]] inline bool Pipeline::summarize_raw(const capture::RawFrame& raw, track::PacketSummary& out,
                                                             const decode::DecodeOptions& short_way) {
   if (!opts_.track) return decode_raw(raw);
   bool bad_checksum = false;
   if (decode::summarize_flow(raw.dlt, raw.bytes, raw.wire_len, raw.ts_ns, out, bad_checksum, short_way)) {
-    // What decode_raw() counts for a frame without a problem.
-    ++totals_.frames_matched;
-    totals_.frames_read = raw.frame_no;
-    totals_.bad_checksums += bad_checksum ? 1U : 0U;
+    count_summarized(raw, bad_checksum);
     return true;
   }
   if (!decode_raw(raw)) return false;
@@ -619,14 +622,11 @@ void Pipeline::print_group(std::span<const capture::RawFrame> frames) {
   for (std::size_t i = 0; i < n; ++i) {
     const capture::RawFrame& raw = frames[i];
     if (summaries_) {
-      // The short way (counted as summarize_raw() counts it).
       bool bad_checksum = false;
       a.summarized[i] = decode::summarize_flow(raw.dlt, raw.bytes, raw.wire_len, raw.ts_ns, a.pkts[i], bad_checksum,
                                                opts_.decode, &a.options[i]);
       if (a.summarized[i]) {
-        ++totals_.frames_matched;
-        totals_.frames_read = raw.frame_no;
-        totals_.bad_checksums += bad_checksum ? 1U : 0U;
+        count_summarized(raw, bad_checksum);
         a.tracked[i] = opts_.track;
         continue;
       }

@@ -109,6 +109,8 @@ class Pipeline {
   /// applies and by decode_raw() + from_frame() otherwise; counts it in totals_. True if tracked.
   /// `short_way`: the options for summarize_flow() (decode_raw() uses opts_.decode).
   bool summarize_raw(const capture::RawFrame& raw, track::PacketSummary& out, const decode::DecodeOptions& short_way);
+  /// What decode_raw() counts in totals_ for a frame summarize_flow() accepted (it has no problem).
+  void count_summarized(const capture::RawFrame& raw, bool bad_checksum) noexcept;
   /// Without packet events and tracking threads: `raw`'s summary into the tracker's batch (drained when full).
   void batch_one(const capture::RawFrame& raw);
   void drain();
