@@ -444,7 +444,7 @@ TEST_CASE("Cursor: the unchecked cells write what the Writer's checked ones writ
   c.put("ab");
   c.put('c');
   c.put_first<16>("defghijklmnopqrs", 3);
-  c.put_digits(49, 6);
+  c.put_digits6(49);
   c.put_spaces(2);
   c.put_u32(4'294'967'295U);
   CHECK(text(c) == "abcdef000049  4294967295");

@@ -168,10 +168,6 @@ class Cursor {
   /// Writes up to 7 bytes past the digits (detail::put_u32_wide()): within the 32 bytes of slack
   /// pad_from() needs anyway.
   void put_u32(std::uint32_t v) noexcept { p_ = detail::put_u32_wide(p_, v); }
-  void put_digits(std::uint64_t v, unsigned width) noexcept {
-    detail::format_digits(v, width, p_);
-    p_ += width;
-  }
   /// Exactly six digits of `v` < 10^6, zero-padded (microseconds): one SWAR conversion and one 8-byte store
   /// (two bytes past the digits are written).
   void put_digits6(std::uint32_t v) noexcept {
